@@ -1,0 +1,94 @@
+"""Set up the project's virtual environment and run a command in it: `build`, `test` or `serve`.
+
+    python3 bootstrap.py build     # create .venv, install pinned packages, build the sample site
+    python3 bootstrap.py test      # the same with test packages and a browser, then run every test
+    python3 bootstrap.py serve     # live preview on http://127.0.0.1:8000/
+
+Works on Linux and Windows with nothing but Python 3.11; packages come from PyPI. For the browser
+tests on Debian/Ubuntu it installs the `chromium` package with apt-get when run as root (as CI
+does); elsewhere those tests are skipped with a visible reason, except under CI=true.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+APT_PACKAGES = ["chromium", "fonts-noto-cjk"]
+
+
+def say(message: str) -> None:
+    print(f"[bootstrap] {message}", flush=True)
+
+
+def run(*args: str | Path) -> None:
+    subprocess.run([str(a) for a in args], check=True)
+
+
+def ensure_venv(requirements: str) -> None:
+    """Create .venv and install the pinned requirements, skipping work already done."""
+    if sys.version_info < (3, 11):
+        sys.exit("需要 Python 3.11 或更新版本 (Python 3.11+ is required).")
+    if not PYTHON.exists():
+        say("creating .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = hashlib.sha256()
+    for name in ("requirements.txt", requirements):
+        wanted.update((ROOT / name).read_bytes())
+    stamp = VENV / f".installed-{requirements}"
+    if stamp.exists() and stamp.read_text(encoding="utf-8") == wanted.hexdigest():
+        return
+    say(f"installing {requirements}")
+    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", ROOT / requirements)
+    stamp.write_text(wanted.hexdigest(), encoding="utf-8")
+
+
+def find_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def ensure_browser() -> None:
+    """Install Debian's chromium for the browser tests where we can; never download a browser build."""
+    if find_chromium():
+        return
+    can_apt = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
+    if not can_apt:
+        say("no chromium found and cannot apt-get install it here: browser tests will be skipped")
+        return
+    say("installing Debian's chromium with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *APT_PACKAGES], check=True, env=env)
+
+
+def main(argv: list[str]) -> int:
+    command, rest = (argv[0], argv[1:]) if argv else ("build", [])
+    if command == "test":
+        ensure_venv("requirements-test.txt")
+        ensure_browser()
+        result = subprocess.run([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+        return result.returncode
+    if command in ("build", "check", "serve"):
+        ensure_venv("requirements.txt")
+        return subprocess.run([str(PYTHON), str(ROOT / "build.py"), command, *rest], cwd=ROOT).returncode
+    if command == "bench":
+        ensure_venv("requirements-test.txt")
+        return subprocess.run([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT).returncode
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

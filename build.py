@@ -1,0 +1,58 @@
+"""Command line: check the data, build the bulletin site, preview it while editing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from bulletin import check as checking  # noqa: E402
+from bulletin.problems import DataError  # noqa: E402
+
+YEAR = click.IntRange(1000, 9999)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """阳泉市转型综改考核结果通报网站生成工具。"""
+
+
+def _print_problems(report, err: bool = False) -> None:  # noqa: ANN001
+    for problem in report.sorted():
+        click.echo(str(problem), err=err)
+
+
+@cli.command()
+@click.option("--year", type=YEAR, help="只检查这一年度。")
+def check(year: int | None) -> None:
+    """检查全部数据，列出每一个问题（文件:行:列）。"""
+    if year is not None and not (ROOT / "content" / str(year)).is_dir():
+        raise click.BadParameter(f"没有 {year} 年度（缺少 content/{year}/ 文件夹）。", param_hint="--year")
+    project, report = checking.check(ROOT, year)
+    _print_problems(report)
+    click.echo(checking.summary(project, report))
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--drafts", is_flag=True, help="同时生成草稿（draft）年度。")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "site", show_default="site",
+              help="输出文件夹。")
+def build(drafts: bool, out: Path) -> None:
+    """检查数据并生成静态网站；有错误时不改动原有网站。"""
+    from bulletin.site import build_site
+
+    result = build_site(ROOT, out, drafts=drafts)
+    _print_problems(result.report, err=True)
+    if result.report.errors:
+        raise DataError(result.report)
+    click.echo(result.summary())
+
+
+if __name__ == "__main__":
+    cli()

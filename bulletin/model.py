@@ -1,0 +1,237 @@
+"""The typed model of a project's data, as read and validated from its files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from .problems import Mark
+
+SCORE, CHOICE, BEST_OF = "score", "choice", "best-of"
+ITEM_TYPES = (SCORE, CHOICE, BEST_OF)
+DRAFT, PUBLISHED, FROZEN = "draft", "published", "frozen"
+STATUSES = (DRAFT, PUBLISHED, FROZEN)
+AGGREGATES = ("mean", "trimmed-mean", "median")
+
+AttributeValue = bool | int | str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str
+    issuer: str
+    sample: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class GradeBand:
+    name: str
+    min: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ListedUnit:
+    """A unit added to the commendation or rectification list by decision, with its reason."""
+
+    unit: str
+    reason: str
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True)
+class ListRule:
+    """Who is commended (top, min_total) or must rectify (below), plus explicit additions."""
+
+    top: int | None = None
+    min_total: Decimal | None = None
+    below: Decimal | None = None
+    units: tuple[ListedUnit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    year: int
+    title: str
+    status: str
+    date: date | None
+    categories: tuple[Category, ...]
+    grades: tuple[GradeBand, ...] = ()
+    aggregate: str = "mean"
+    tie_break: tuple[str, ...] = ()
+    commendation: ListRule = ListRule()
+    rectification: ListRule = ListRule()
+    weight: Decimal | None = None
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    label: str
+    points: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    when: tuple[tuple[str, AttributeValue], ...]
+    title: str | None
+    type: str | None
+    options: tuple[Option, ...] | None
+    description: str | None
+    mark: Mark
+
+    def applies(self, attributes: dict[str, AttributeValue]) -> bool:
+        # Compare type and value: `pilot: true` never matches `pilot: "true"` or `pilot: 1`.
+        return all(
+            key in attributes and type(attributes[key]) is type(value) and attributes[key] == value
+            for key, value in self.when
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedItem:
+    """An item as it applies to one unit: its variant's wording, type and options resolved."""
+
+    id: str
+    title: str
+    points: Decimal
+    type: str
+    options: tuple[Option, ...]
+    description: str | None
+    variant: int | None  # index of the variant that applied, if the item has variants
+
+    def option_points(self, label: str) -> Decimal | None:
+        return next((o.points for o in self.options if o.label == label), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    title: str | None
+    points: Decimal
+    type: str
+    options: tuple[Option, ...]
+    description: str | None
+    variants: tuple[Variant, ...]
+    mark: Mark
+
+    def matching_variants(self, attributes: dict[str, AttributeValue]) -> list[int]:
+        return [i for i, v in enumerate(self.variants) if v.applies(attributes)]
+
+    def applied(self, attributes: dict[str, AttributeValue]) -> AppliedItem:
+        """Resolve the item for a unit; validation guarantees exactly one variant matches."""
+        if not self.variants:
+            return AppliedItem(
+                self.id, self.title or "", self.points, self.type, self.options, self.description, None
+            )
+        index = self.matching_variants(attributes)[0]
+        v = self.variants[index]
+        return AppliedItem(
+            self.id,
+            v.title or self.title or "",
+            self.points,
+            v.type or self.type,
+            v.options if v.options is not None else self.options,
+            v.description if v.description is not None else self.description,
+            index,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    id: str
+    title: str
+    points: Decimal
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    id: str
+    title: str
+    total: Decimal
+    dimensions: tuple[Dimension, ...]
+    description: str | None = None
+
+    def items(self) -> list[Item]:
+        return [item for d in self.dimensions for item in d.items]
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: str
+    name: str
+    category: str
+    rubric: str
+    attributes: dict[str, AttributeValue] = field(default_factory=dict, hash=False)
+    group: int | None = None
+    tasks: tuple[str, ...] = ()
+    mark: Mark = Mark("")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a score file says for one item, already checked against the applied item.
+
+    `value` is the number written (score items), `labels` the option(s) chosen (choice, best-of),
+    `experts` the individual marks when several experts scored the item.
+    """
+
+    value: Decimal | None = None
+    labels: tuple[str, ...] = ()
+    experts: tuple[Decimal, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    title: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSheet:
+    unit: str
+    answers: dict[str, Answer] = field(hash=False)
+    complete: bool
+    notes: dict[str, str] = field(default_factory=dict, hash=False)
+    opinion: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A Markdown page of a year: the bulletin or any other page."""
+
+    slug: str
+    title: str
+    body: str
+    meta: dict[str, str] = field(default_factory=dict, hash=False)
+    number: str | None = None
+    recipients: str | None = None
+    date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class YearData:
+    """Everything read for one assessment year."""
+
+    year: Year
+    units: tuple[Unit, ...]
+    rubrics: dict[str, Rubric] = field(hash=False)
+    sheets: dict[str, ScoreSheet] = field(hash=False)
+    bulletin: Page | None
+    pages: tuple[Page, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    site: SiteConfig
+    years: tuple[YearData, ...]  # newest first

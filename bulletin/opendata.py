@@ -1,0 +1,90 @@
+"""The open-data files of a year: results.json and results.csv (data contract, section 9)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+from .scoring import UnitResult, YearResults, decimal_text
+
+FIELDS = (
+    "id", "name", "category", "rubric", "scored", "total", "rank", "tied", "grade", "weighted",
+    "commended", "commendation_reason", "rectify", "rectification_reason",
+)  # fmt: skip
+
+
+def unit_record(result: UnitResult) -> dict[str, object]:
+    """One unit's row, with values as exact Decimals, booleans, text or None."""
+    unit, score = result.unit, result.score
+    return {
+        "id": unit.id,
+        "name": unit.name,
+        "category": unit.category,
+        "rubric": unit.rubric,
+        "scored": result.scored,
+        "total": score.total,
+        "rank": result.rank,
+        "tied": result.tied,
+        "grade": result.grade,
+        "weighted": result.weighted,
+        "commended": result.commended,
+        "commendation_reason": result.commendation_reason,
+        "rectify": result.rectify,
+        "rectification_reason": result.rectification_reason,
+        "dimensions": {d.dimension.id: d.subtotal for d in score.dimensions},
+        "items": {i.item.id: i.score for d in score.dimensions for i in d.items},
+    }
+
+
+def _json(value: object) -> str:
+    """JSON text in which Decimals become numbers written from their exact decimal text."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def results_json(results: YearResults) -> str:
+    year = results.year
+    units = ",\n  ".join(_json(unit_record(r)) for r in results.units)
+    head = f'"year": {year.year}, "title": {json.dumps(year.title, ensure_ascii=False)}, "status": "{year.status}"'
+    return f'{{{head},\n "units": [\n  {units}\n ]}}\n'
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    return str(value)
+
+
+def results_csv(results: YearResults) -> str:
+    """The same rows for spreadsheets: UTF-8 with BOM so that Excel shows Chinese correctly."""
+    dimension_ids: list[str] = []
+    item_ids: list[str] = []
+    for rubric in results.data.rubrics.values():
+        for d in rubric.dimensions:
+            if d.id not in dimension_ids:
+                dimension_ids.append(d.id)
+            item_ids.extend(i.id for i in d.items if i.id not in item_ids)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*FIELDS, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)])
+    for result in results.units:
+        record = unit_record(result)
+        dims, items = record["dimensions"], record["items"]
+        assert isinstance(dims, dict) and isinstance(items, dict)
+        writer.writerow(
+            [_cell(record[f]) for f in FIELDS]
+            + [_cell(dims.get(d)) for d in dimension_ids]
+            + [_cell(items.get(i)) for i in item_ids]
+        )
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,80 @@
+"""Problems found in the data, and the exceptions that carry them to the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Mark:
+    """A position in a project file: path relative to the project root, 1-based line and column."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong (or suspicious) in the data, pointing at the offending value."""
+
+    mark: Mark
+    severity: str  # "error" | "warning"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.mark}: {self.severity}: {self.message}"
+
+
+@dataclass
+class Report:
+    """Collects every problem of a run, so that staff see them all at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, mark: Mark, message: str) -> None:
+        self.problems.append(Problem(mark, "error", message))
+
+    def warning(self, mark: Mark, message: str) -> None:
+        self.problems.append(Problem(mark, "warning", message))
+
+    def extend(self, other: Report) -> None:
+        self.problems.extend(other.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def sorted(self) -> list[Problem]:
+        """Problems in file order, so a staff member can work down the list."""
+        return sorted(self.problems, key=lambda p: (p.mark, p.severity, p.message))
+
+
+class BulletinError(click.ClickException):
+    """Base of the errors a user sees as a clean message and an exit code."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(self.format_message(), err=True, file=file)
+
+
+class DataError(BulletinError):
+    """The data has errors; the problems have already been printed."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(f"发现 {len(report.errors)} 个错误，未生成网站，原有网站保持不变。")
+
+
+class ArchiveError(BulletinError):
+    """An archived (frozen) year does not match its manifest, or an archive command failed."""

@@ -1,0 +1,368 @@
+"""Read YAML files strictly into position-carrying nodes, and type their scalars.
+
+Every scalar is kept as the text that was written, with its line and column; the data contract,
+not YAML 1.1's guessing, decides what it means. That sidesteps `no` read as false, `012` read as
+octal, `1:30` read as 90 and every float rounding at once. Only PyYAML's event parser is used
+(libyaml's C parser where present): no constructors, so no tag can run code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+from .problems import Mark, Report
+
+try:  # libyaml's parser is several times faster; the pure-Python one gives the same events.
+    from yaml import CBaseLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 32
+ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    text: str
+    plain: bool  # written without quotes or block style
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    items: tuple[Node, ...]
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    entries: tuple[tuple[Scalar, Node], ...]
+    mark: Mark
+
+    def get(self, key: str) -> Node | None:
+        for k, v in self.entries:
+            if k.text == key:
+                return v
+        return None
+
+    def key(self, key: str) -> Scalar | None:
+        for k, _ in self.entries:
+            if k.text == key:
+                return k
+        return None
+
+
+Node = Scalar | Sequence | Mapping
+
+
+class ParseFailure(Exception):
+    """The file cannot be read as one YAML document; carries the position and a message."""
+
+    def __init__(self, mark: Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+
+
+def read_text(path: Path, rel: str) -> str:
+    """Decode a file as UTF-8 (a BOM is fine), or explain what it looks like instead."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ParseFailure(Mark(rel), "文件是UTF-16编码，请用编辑器以UTF-8编码另存（记事本“另存为”，编码选“UTF-8”）。")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        guess = ""
+        try:
+            data.decode("gb18030")
+            guess = "（看起来是GBK/GB2312编码，Windows记事本、WPS或Excel常这样保存）"
+        except UnicodeDecodeError:
+            pass
+        raise ParseFailure(
+            Mark(rel),
+            f"文件不是UTF-8编码{guess}：第{line}行有无法识别的字节。"
+            "请用编辑器以UTF-8编码重新保存（记事本“另存为”时编码选“UTF-8”）；"
+            "本工具不会自动转换，以免把文字读错。",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+_YAML_HINTS = (
+    ("tab", "不能用Tab键缩进或对齐，请改用半角空格"),
+    ("mapping values are not allowed", "此处不能出现冒号：冒号后要有空格，或者缩进不对，或者文字中的冒号需要加引号"),
+    ("could not find expected ':'", "缺少冒号“:”，或者缩进不对"),
+    ("did not find expected key", "缩进不对，或者这一行缺少“键: 值”的冒号"),
+    ("did not find expected '-' indicator", "列表项的缩进不对"),
+    ("found character that cannot start any token", "这里有YAML不允许的字符（例如Tab、`或@开头）"),
+    ("found unexpected end of stream", "文件意外结束：引号或括号没有配对"),
+    ("found undefined tag handle", "不支持以“!”开头的标签"),
+    ("while scanning a quoted scalar", "引号没有配对"),
+    ("while parsing a flow", "方括号或花括号没有配对"),
+    ("block sequence entries are not allowed", "此处不能开始列表，请检查缩进"),
+    ("expected <block end>", "缩进不对"),
+)
+
+
+def _explain(exc: yaml.MarkedYAMLError) -> str:
+    raw = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
+    for needle, hint in _YAML_HINTS:
+        if needle in raw:
+            return f"YAML格式错误：{hint}（{raw}）"
+    return f"YAML格式错误（{raw}）"
+
+
+def _scan_layout(text: str, rel: str, line_offset: int) -> None:
+    """Refuse full-width and no-break spaces where YAML expects indentation."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" \t\u3000\u00a0")
+        for col, char in enumerate(line[: len(line) - len(stripped)], start=1):
+            if char in "\u3000\u00a0":
+                name = "全角空格（U+3000）" if char == "\u3000" else "不换行空格（U+00A0）"
+                raise ParseFailure(
+                    Mark(rel, number + line_offset, col),
+                    f"行首缩进中有{name}，YAML缩进只能用半角空格。",
+                )
+
+
+def parse(text: str, rel: str, line_offset: int = 0) -> Node:
+    """Parse one YAML document into nodes, refusing everything the contract does not use."""
+    _scan_layout(text, rel, line_offset)
+
+    def mark(m: yaml.Mark) -> Mark:
+        return Mark(rel, m.line + 1 + line_offset, m.column + 1)
+
+    # Each open collection: (kind, start mark, children, pending key)
+    stack: list[list] = []
+    root: Node | None = None
+    documents = 0
+    seen_keys: list[dict[str, Scalar]] = []
+
+    def add(node: Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        top = stack[-1]
+        if top[0] == "seq":
+            top[2].append(node)
+        elif top[3] is None:
+            if not isinstance(node, Scalar):
+                raise ParseFailure(node.mark, "键必须是简单文字，不能是列表或映射。")
+            if node.plain and node.text == "<<":
+                raise ParseFailure(node.mark, "不支持合并键“<<”，请把内容直接写出来。")
+            keys = seen_keys[-1]
+            if node.text in keys:
+                first = keys[node.text]
+                raise ParseFailure(
+                    node.mark,
+                    f"重复的键“{node.text}”（第{first.mark.line}行已经有了）：YAML只会保留后一个，"
+                    "前一个值会悄悄丢失。请删除或合并其中一个。",
+                )
+            keys[node.text] = node
+            top[3] = node
+        else:
+            top[2].append((top[3], node))
+            top[3] = None
+
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise ParseFailure(mark(event.start_mark), "一个文件只能有一个YAML文档（不能有第二个“---”）。")
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise ParseFailure(mark(event.start_mark), f"不支持别名“*{event.anchor}”，请把内容直接写出来。")
+            if isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None:
+                    raise ParseFailure(mark(event.start_mark), f"不支持锚点“&{event.anchor}”，请把内容直接写出来。")
+                tag = getattr(event, "tag", None)
+                if tag not in ALLOWED_TAGS:
+                    raise ParseFailure(mark(event.start_mark), f"不支持标签“{tag}”，请去掉以“!”开头的标签。")
+            if isinstance(event, yaml.ScalarEvent):
+                add(Scalar(event.value, not event.style, mark(event.start_mark)))
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if len(stack) >= MAX_DEPTH:
+                    raise ParseFailure(mark(event.start_mark), f"嵌套层数超过{MAX_DEPTH}层，文件结构不对。")
+                kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
+                stack.append([kind, mark(event.start_mark), [], None])
+                seen_keys.append({})
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                kind, start, children, _ = stack.pop()
+                seen_keys.pop()
+                add(Mapping(tuple(children), start) if kind == "map" else Sequence(tuple(children), start))
+    except yaml.MarkedYAMLError as exc:
+        where = exc.problem_mark or exc.context_mark
+        raise ParseFailure(mark(where) if where else Mark(rel), _explain(exc)) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports everything as marked
+        raise ParseFailure(Mark(rel, 1 + line_offset), f"YAML格式错误（{exc}）") from None
+    if root is None or (isinstance(root, Scalar) and root.plain and root.text in ("", "~", "null")):
+        raise ParseFailure(Mark(rel, 1 + line_offset), "文件为空，没有任何内容。")
+    return root
+
+
+def load(path: Path, rel: str, report: Report) -> Node | None:
+    """Read and parse one YAML file; on failure record the problem and return None."""
+    try:
+        return parse(read_text(path, rel), rel)
+    except ParseFailure as exc:
+        report.error(exc.mark, exc.message)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Typing scalars against the contract
+
+YAML11_WORDS = {
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+    "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "~",
+}  # fmt: skip
+NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.([0-9]+))?")
+INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
+
+
+def describe(node: Node) -> str:
+    """A short human description of a node, for messages."""
+    if isinstance(node, Scalar):
+        return f"“{node.text}”" if node.text else "空值"
+    return "列表" if isinstance(node, Sequence) else "映射（键: 值）"
+
+
+def _number_mistake(text: str) -> str | None:
+    """Explain why a written value is not a plain decimal number, or None if it is one."""
+    if NUMBER.fullmatch(text):
+        return None
+    if text.translate(FULL_WIDTH_DIGITS) != text:
+        return f"含有全角字符，请改为半角数字“{text.translate(FULL_WIDTH_DIGITS)}”"
+    if "\u3000" in text or "\u00a0" in text:
+        return "含有全角空格或不换行空格"
+    if "_" in text:
+        return "数字中不能有下划线"
+    if re.fullmatch(r"-?[0-9]+,[0-9]+", text):
+        return "小数点必须写作“.”，不能用逗号"
+    if text.lower().lstrip("+-") in (".nan", ".inf", "nan", "inf"):
+        return "不是有限的数值"
+    if re.fullmatch(r"[+-]?0[0-9]+(\.[0-9]+)?", text):
+        return "数字不能以0开头（YAML会把它当作八进制）"
+    if re.fullmatch(r"[0-9]+(:[0-5]?[0-9])+(\.[0-9]*)?", text):
+        return "带冒号的数字在YAML中会被当作六十进制"
+    if re.fullmatch(r"[+-]?([0-9]*\.[0-9]+|[0-9]+\.?[0-9]*)[eE][+-]?[0-9]+", text):
+        return "不能用科学计数法"
+    if re.fullmatch(r"\+[0-9.]+|-?\.[0-9]+|-?[0-9]+\.", text):
+        return "请写成普通小数，例如 0.5、5"
+    return "不是数字"
+
+
+def as_decimal(node: Node, report: Report, what: str, places: int = 2) -> Decimal | None:
+    """A plain decimal number with at most `places` decimals, exactly as written."""
+    if not isinstance(node, Scalar):
+        report.error(node.mark, f"{what}应为数字，实际是{describe(node)}。")
+        return None
+    text = node.text.strip()
+    if not node.plain:
+        report.error(node.mark, f"{what}应为数字，不要加引号：实际是“{node.text}”。")
+        return None
+    if text in ("", "~", "null", "Null", "NULL"):
+        report.error(node.mark, f"{what}缺少数值。")
+        return None
+    mistake = _number_mistake(text)
+    if mistake:
+        report.error(node.mark, f"{what}的值“{text}”不是有效数字：{mistake}。")
+        return None
+    match = NUMBER.fullmatch(text)
+    assert match
+    decimals = match.group(3) or ""
+    if len(decimals) > places:
+        report.error(
+            node.mark,
+            f"{what}的值“{text}”有{len(decimals)}位小数，最多允许{places}位。" if places else f"{what}应为整数，实际是“{text}”。",
+        )
+        return None
+    return Decimal(text)
+
+
+def as_int(node: Node, report: Report, what: str) -> int | None:
+    value = as_decimal(node, report, what, places=0)
+    return None if value is None else int(value)
+
+
+def as_text(node: Node, report: Report, what: str, required: bool = True) -> str | None:
+    """A piece of text; refuses YAML 1.1's booleans and nulls written without quotes."""
+    if not isinstance(node, Scalar):
+        report.error(node.mark, f"{what}应为文字，实际是{describe(node)}。")
+        return None
+    if node.plain and node.text in YAML11_WORDS:
+        if node.text in ("~", "null", "Null", "NULL"):
+            if required:
+                report.error(node.mark, f"{what}缺少内容。")
+            return None
+        report.error(
+            node.mark,
+            f"{what}的值“{node.text}”在YAML中会被当作是/否（布尔值）；如果是文字，请加引号写作“\"{node.text}\"”。",
+        )
+        return None
+    text = node.text.strip()
+    if not text and required:
+        report.error(node.mark, f"{what}缺少内容。")
+        return None
+    return text
+
+
+def as_bool(node: Node, report: Report, what: str) -> bool | None:
+    if isinstance(node, Scalar) and node.plain and node.text in ("true", "false"):
+        return node.text == "true"
+    hint = "；yes/no/on/off 等写法不被接受" if isinstance(node, Scalar) and node.text in YAML11_WORDS else ""
+    report.error(node.mark, f"{what}应为 true 或 false，实际是{describe(node)}{hint}。")
+    return None
+
+
+def as_date(node: Node, report: Report, what: str) -> date | None:
+    if isinstance(node, Scalar) and node.plain:
+        match = DATE.fullmatch(node.text.strip())
+        if match:
+            try:
+                return date(*(int(g) for g in match.groups()))
+            except ValueError:
+                pass
+    report.error(node.mark, f"{what}应为日期，格式如 2015-01-20，实际是{describe(node)}。")
+    return None
+
+
+def as_id(node: Node, report: Report, what: str) -> str | None:
+    text = as_text(node, report, what)
+    if text is None:
+        return None
+    if not ID.fullmatch(text):
+        report.error(
+            node.mark,
+            f"{what}“{text}”不合规范：只能用小写英文字母、数字和连字符“-”，以字母或数字开头，最长63个字符。",
+        )
+        return None
+    return text
+
+
+def as_scalar_value(node: Node, report: Report, what: str) -> bool | int | str | None:
+    """An attribute value: true/false, a whole number, or text (compared as written)."""
+    if not isinstance(node, Scalar):
+        report.error(node.mark, f"{what}应为简单的值（文字、true/false或整数），实际是{describe(node)}。")
+        return None
+    if node.plain:
+        if node.text in ("true", "false"):
+            return node.text == "true"
+        if INTEGER.fullmatch(node.text):
+            return int(node.text)
+    return as_text(node, report, what)
