@@ -160,6 +160,7 @@ class Rubric:
     total: Decimal
     dimensions: tuple[Dimension, ...]
     description: str | None = None
+    short_title: str | None = None  # for navigation, e.g. 县(区)评分标准
 
     def items(self) -> list[Item]:
         return [item for d in self.dimensions for item in d.items]

@@ -8,10 +8,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from . import opendata
 from .load import load_project
 from .model import DRAFT, Project
-from .problems import Report
+from .problems import Mark, Report
+from .render import Renderer
 from .scoring import YearResults, assess_year
 
 
@@ -55,6 +58,55 @@ def swap_in(staging: Path, out: Path) -> None:
         os.replace(staging, out)
 
 
+def template_problem(exc: jinja2.TemplateError, root: Path) -> tuple[Mark, str]:
+    """Where a template error is, as a project path and line, and what it says."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    line = getattr(exc, "lineno", None) or 1
+    if not name:
+        # Runtime errors carry no position; Jinja rewrites the traceback to the template's lines.
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".txt")):
+                name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    if name:
+        try:
+            name = Path(name).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            name = f"theme/templates/{name}"
+    return Mark(name or "theme/templates", line), f"模板错误：{exc.message or exc}"
+
+
+def write_file(folder: Path, rel: str, text: str) -> Path:
+    target = folder / rel
+    assert target.resolve().is_relative_to(folder.resolve()), rel  # ids are checked; belt and braces
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8", newline="\n")
+    return target
+
+
+def render_site(root: Path, project: Project, years: list[YearResults], staging: Path, report: Report) -> list[Path]:
+    """Render every page and copy the theme's static files into `staging`."""
+    theme = root / "theme"
+    renderer = Renderer(theme, project.site, years)
+    written = []
+    try:
+        for page in renderer.pages():
+            written.append(write_file(staging, page.path, renderer.render(page)))
+    except jinja2.TemplateError as exc:
+        report.error(*template_problem(exc, root))
+        return written
+    static = theme / "static"
+    if static.is_dir():
+        for path in sorted(static.rglob("*")):
+            if path.is_file():
+                target = staging / "static" / path.relative_to(static)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                written.append(target)
+    return written
+
+
 def build_site(root: Path, out: Path, drafts: bool = False) -> BuildResult:
     """Build the whole site into `out`; on any error leave `out` exactly as it was."""
     project, report = load_project(root)
@@ -66,7 +118,9 @@ def build_site(root: Path, out: Path, drafts: bool = False) -> BuildResult:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        written = []
+        written = render_site(root, project, result.years, staging, report)
+        if report.errors:
+            return result
         for year in result.years:
             written += write_year_data(year, staging / str(year.year.year))
         result.files = len(written)

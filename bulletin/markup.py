@@ -1,0 +1,58 @@
+"""Markdown to safe HTML for opinions, notes and pages.
+
+Python-Markdown passes raw HTML through and sanitises nothing, so its output goes through nh3
+(Rust's ammonia): an allow-list of tags and attributes, only http/https/mailto for absolute
+URLs (so `javascript:` links lose their href), no event attributes, no inline styles. Images
+must be relative: the site makes no request to another host. We chose nh3 over bleach because
+bleach is deprecated, and over a hand-written filter because HTML sanitising is exactly the
+job one must not do by hand.
+"""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align", "scope"}, "td": {"align"}}
+ABSOLUTE = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+
+_md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+
+def _filter(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and ABSOLUTE.match(value):
+        return None  # no request to any other host
+    return value
+
+
+def to_html(text: str | None, shift_headings: bool = True) -> Markup:
+    """Render Markdown and sanitise the result; `# Heading` becomes h2 under the page's h1."""
+    if not text:
+        return Markup("")
+    _md.reset()
+    html = _md.convert(text)
+    if shift_headings:
+        html = re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html)
+    clean = nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=_filter,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return Markup(clean)
+
+
+def to_text(text: str | None) -> str:
+    """Markdown reduced to plain text (for summaries and `title` attributes)."""
+    return re.sub(r"\s+", " ", nh3.clean(str(to_html(text)), tags=set())).strip()
