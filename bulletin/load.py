@@ -90,6 +90,8 @@ class Loader:
 
     root: Path
     report: Report = field(default_factory=Report)
+    # Where each tie_break entry of the year being read was written, to point problems at it.
+    tie_break_marks: dict[str, Mark] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -184,14 +186,15 @@ class Loader:
         if not units_file.is_file():
             self.report.error(Mark(self.rel(units_file)), f"{number}年度缺少单位名单 units.yaml。")
             units: tuple[Unit, ...] = ()
+            listed: set[str] = set()
         else:
-            units = self.units(units_file, year, rubrics)
+            units, listed = self.units(units_file, year, rubrics)
         bulletin, pages = self.pages(folder, year)
         if year is None:
             return None
-        self.check_tie_break(year_file, year, units, rubrics)
-        self.check_lists(year, units)
-        sheets = self.sheets(self.root / "scores" / folder.name, year, units, rubrics)
+        self.check_tie_break(year, units, rubrics)
+        self.check_lists(year, listed)
+        sheets = self.sheets(self.root / "scores" / folder.name, year, units, listed, rubrics)
         return YearData(year, units, rubrics, sheets, bulletin, pages)
 
     def year(self, path: Path, number: int) -> Year | None:
@@ -228,9 +231,11 @@ class Loader:
             if aggregate not in AGGREGATES:
                 r.error(f["aggregate"].mark, f"aggregate 应为 mean、trimmed-mean 或 median 之一，实际是“{aggregate}”。")
         tie_break: list[str] = []
+        self.tie_break_marks = {}
         for n in sequence(f["tie_break"], r, "tie_break") if "tie_break" in f else ():
             if (dim := as_id(n, r, "tie_break 中的指标编号")) is not None:
                 tie_break.append(dim)
+                self.tie_break_marks.setdefault(dim, n.mark)
         commendation = self.list_rule(f.get("commendation"), "表彰规则（commendation）", ("top", "min_total"))
         rectification = self.list_rule(f.get("rectification"), "整改规则（rectification）", ("below",))
         listed_both = {u.unit for u in commendation.units} & {u.unit for u in rectification.units}
@@ -328,7 +333,7 @@ class Loader:
 
     def rubric(self, node: Node, path: Path) -> Rubric | None:
         r = self.report
-        f = fields(node, r, "评分标准", ("id", "title", "total", "dimensions"), ("description",))
+        f = fields(node, r, "评分标准", ("id", "title", "total", "dimensions"), ("short_title", "description"))
         if f is None or len(f.keys() & {"id", "title", "total", "dimensions"}) < 4:
             return None
         rid = as_id(f["id"], r, "评分标准编号")
@@ -337,6 +342,7 @@ class Loader:
         title = as_text(f["title"], r, "评分标准标题")
         total = as_decimal(f["total"], r, "总分（total）")
         description = as_text(f["description"], r, "说明", required=False) if "description" in f else None
+        short_title = as_text(f["short_title"], r, "简称（short_title）") if "short_title" in f else None
         seen: dict[str, Mark] = {}
         dimensions = []
         dims = sequence(f["dimensions"], r, "dimensions")
@@ -357,7 +363,7 @@ class Loader:
         if not ok or len(dimensions) != len(dims):
             return None
         assert rid and title and total is not None
-        return Rubric(rid, title, total, tuple(dimensions), description)
+        return Rubric(rid, title, total, tuple(dimensions), description, short_title)
 
     def check_new_id(self, node: Node, seen: dict[str, Mark], what: str) -> str | None:
         ident = as_id(node, self.report, what)
@@ -497,10 +503,13 @@ class Loader:
 
     # -- units ------------------------------------------------------------------------------
 
-    def units(self, path: Path, year: Year | None, rubrics: dict[str, Rubric]) -> tuple[Unit, ...]:
+    def units(
+        self, path: Path, year: Year | None, rubrics: dict[str, Rubric]
+    ) -> tuple[tuple[Unit, ...], set[str]]:
+        """The valid units, and the ids of every entry (valid or not) so as not to report twice."""
         node = self.yaml(path)
         if node is None:
-            return ()
+            return (), set()
         r = self.report
         units: list[Unit] = []
         seen: dict[str, Mark] = {}
@@ -509,7 +518,7 @@ class Loader:
             r.error(node.mark, "单位名单为空。")
         for entry in entries:
             f = fields(entry, r, "单位", ("id", "name", "category", "rubric"), ("attributes", "group", "tasks"))
-            if f is None or len(f.keys() & {"id", "name", "category", "rubric"}) < 4:
+            if f is None or "id" not in f:
                 continue
             uid = as_id(f["id"], r, "单位编号")
             if uid is not None and uid in seen:
@@ -517,6 +526,8 @@ class Loader:
                 continue
             if uid is not None:
                 seen[uid] = f["id"].mark
+            if len(f.keys() & {"name", "category", "rubric"}) < 3:
+                continue
             name = as_text(f["name"], r, "单位名称")
             category = as_id(f["category"], r, "类别编号")
             if category is not None and year is not None and year.category(category) is None:
@@ -525,14 +536,17 @@ class Loader:
                     f"类别“{category}”不是本年度的排名类别，可选：{'、'.join(c.id for c in year.categories)}。",
                 )
             rubric = as_id(f["rubric"], r, "评分标准编号")
-            if rubric is not None and rubric not in rubrics:
-                folder = f"rubrics/{path.parent.name}/"
+            folder = f"rubrics/{path.parent.name}/"
+            # A rubric file that exists but has errors has had them reported already.
+            broken = rubric is not None and (self.root / folder / f"{rubric}.yaml").is_file()
+            if rubric is not None and rubric not in rubrics and not broken:
                 r.error(
                     f["rubric"].mark,
                     f"评分标准“{rubric}”不存在（{folder}{rubric}.yaml），已有："
                     f"{'、'.join(sorted(rubrics)) or '无可用的评分标准'}。",
                 )
             attributes: dict[str, AttributeValue] = {}
+            attributes_ok = True
             if "attributes" in f:
                 a = f["attributes"]
                 if isinstance(a, Mapping):
@@ -540,17 +554,21 @@ class Loader:
                         attr = source.as_scalar_value(value, r, f"属性“{key.text}”")
                         if attr is not None:
                             attributes[key.text] = attr
+                        else:
+                            attributes_ok = False
                 else:
                     r.error(a.mark, f"attributes 应为映射，例如 {{pilot: true}}，实际是{describe(a)}。")
+                    attributes_ok = False
             group = as_int(f["group"], r, "专家组（group）") if "group" in f else None
             tasks = tuple(
                 t for n in (sequence(f["tasks"], r, "tasks") if "tasks" in f else ()) if (t := as_text(n, r, "任务"))
             )
-            if uid and name and category and rubric:
+            # A unit whose attributes could not be read would only draw misleading variant errors.
+            if uid and name and category and rubric and attributes_ok:
                 unit = Unit(uid, name, category, rubric, attributes, group, tasks, f["id"].mark)
                 if rubric in rubrics and self.check_variants(unit, rubrics[rubric]):
                     units.append(unit)
-        return tuple(units)
+        return tuple(units), set(seen)
 
     def check_variants(self, unit: Unit, rubric: Rubric) -> bool:
         ok = True
@@ -574,34 +592,34 @@ class Loader:
             ok = False
         return ok
 
-    def check_tie_break(self, path: Path, year: Year, units: tuple[Unit, ...], rubrics: dict[str, Rubric]) -> None:
+    def check_tie_break(self, year: Year, units: tuple[Unit, ...], rubrics: dict[str, Rubric]) -> None:
         used = {u.rubric for u in units if u.rubric in rubrics}
         for dim in year.tie_break:
             missing = [rid for rid in sorted(used) if dim not in {d.id for d in rubrics[rid].dimensions}]
             if missing:
                 self.report.error(
-                    Mark(self.rel(path)),
+                    self.tie_break_marks[dim],
                     f"tie_break 中的“{dim}”必须是本年度每个评分标准的一级指标，但评分标准 {'、'.join(missing)} 中没有。",
                 )
 
-    def check_lists(self, year: Year, units: tuple[Unit, ...]) -> None:
-        ids = {u.id for u in units}
+    def check_lists(self, year: Year, listed: set[str]) -> None:
         for entry in (*year.commendation.units, *year.rectification.units):
-            if entry.unit not in ids:
+            if entry.unit not in listed:
                 self.report.error(entry.mark, f"名单中的单位“{entry.unit}”不在本年度的单位名单 units.yaml 中。")
 
     # -- score sheets -----------------------------------------------------------------------
 
     def sheets(
-        self, folder: Path, year: Year, units: tuple[Unit, ...], rubrics: dict[str, Rubric]
+        self, folder: Path, year: Year, units: tuple[Unit, ...], listed: set[str], rubrics: dict[str, Rubric]
     ) -> dict[str, ScoreSheet]:
         by_id = {u.id: u for u in units}
         sheets: dict[str, ScoreSheet] = {}
-        for path in self.files(folder, ".yaml"):
+        paths = self.files(folder, ".yaml")
+        for path in paths:
             node = self.yaml(path)
-            if node is not None and (sheet := self.sheet(node, path, year, by_id, rubrics)) is not None:
+            if node is not None and (sheet := self.sheet(node, path, year, by_id, listed, rubrics)) is not None:
                 sheets[sheet.unit] = sheet
-        files = {p.stem for p in self.files(folder, ".yaml")} if folder.is_dir() else set()
+        files = {p.stem for p in paths}
         for unit in units:
             if unit.id not in files:
                 message = f"单位“{unit.name}”（{unit.id}）还没有评分文件 scores/{year.year}/{unit.id}.yaml"
@@ -612,7 +630,13 @@ class Loader:
         return sheets
 
     def sheet(
-        self, node: Node, path: Path, year: Year, units: dict[str, Unit], rubrics: dict[str, Rubric]
+        self,
+        node: Node,
+        path: Path,
+        year: Year,
+        units: dict[str, Unit],
+        listed: set[str],
+        rubrics: dict[str, Rubric],
     ) -> ScoreSheet | None:
         r = self.report
         f = fields(node, r, "评分文件", ("unit", "scores"), ("notes", "opinion", "evidence"))
@@ -626,7 +650,8 @@ class Loader:
             return None
         unit = units.get(uid)
         if unit is None:
-            r.error(f["unit"].mark, f"单位“{uid}”不在 {year.year} 年度的单位名单 units.yaml 中。")
+            if uid not in listed:  # a listed unit with errors of its own has had them reported
+                r.error(f["unit"].mark, f"单位“{uid}”不在 {year.year} 年度的单位名单 units.yaml 中。")
             return None
         if "scores" not in f or unit.rubric not in rubrics:
             return None
