@@ -1,7 +1,16 @@
-"""The build: load and validate everything, score, render into a staging folder, swap it in."""
+"""The build: load and validate everything, score, render what changed, then publish it.
+
+Nothing is written into the output folder until every input is valid and every page has
+rendered: pages go to a staging folder first, and only then move into place. A page is
+rendered again only when the digest of its inputs differs from the one recorded by the last
+build in the manifest beside the output folder, and a file is replaced only when its bytes
+differ, so an incremental build gives exactly the bytes of a clean one.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -11,51 +20,79 @@ from pathlib import Path
 import jinja2
 
 from . import opendata
+from .cache import ParseCache
 from .load import load_project
 from .model import DRAFT, Project
 from .problems import Mark, Report
 from .render import Renderer
 from .scoring import YearResults, assess_year
 
+MANIFEST_VERSION = 1
+INPUT_FOLDERS = ("content", "rubrics", "scores", "theme", "archive", "bulletin", "tests")
+
+
+@dataclass
+class BuildState:
+    """What one process keeps between builds (the preview server): parsed files."""
+
+    cache: ParseCache = field(default_factory=ParseCache)
+
 
 @dataclass
 class BuildResult:
     report: Report
     years: list[YearResults] = field(default_factory=list)
-    files: int = 0
+    files: int = 0  # files in the built site
+    rendered: int = 0  # pages rendered in this build
+    written: int = 0  # files whose bytes changed
+    removed: int = 0  # files of the last build that no longer exist
 
     def summary(self) -> str:
         units = sum(len(y.units) for y in self.years)
         years = "、".join(str(y.year.year) for y in self.years) or "无"
-        return f"已生成网站：{len(self.years)} 个年度（{years}），{units} 个单位，{self.files} 个文件。"
+        return (
+            f"已生成网站：{len(self.years)} 个年度（{years}），{units} 个单位，共 {self.files} 个文件；"
+            f"本次渲染 {self.rendered} 页，更新 {self.written} 个文件，删除 {self.removed} 个。"
+        )
+
+
+@dataclass
+class Manifest:
+    """The last build's record: each page's input digest and each file's content hash."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def manifest_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.manifest.json"
+
+
+def read_manifest(out: Path) -> Manifest | None:
+    path = manifest_path(out)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return None
+    return Manifest(dict(data.get("pages", {})), dict(data.get("files", {})))
+
+
+def write_manifest(out: Path, manifest: Manifest) -> None:
+    path = manifest_path(out)
+    text = json.dumps(
+        {"version": MANIFEST_VERSION, "pages": manifest.pages, "files": manifest.files},
+        ensure_ascii=False, indent=0, sort_keys=True,
+    )  # fmt: skip
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def assess(project: Project, drafts: bool) -> list[YearResults]:
     """Score and rank every year that goes into this build."""
     return [assess_year(y) for y in project.years if drafts or y.year.status != DRAFT]
-
-
-def write_year_data(results: YearResults, folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    json_path, csv_path = folder / "results.json", folder / "results.csv"
-    json_path.write_text(opendata.results_json(results), encoding="utf-8", newline="\n")
-    csv_path.write_text(opendata.results_csv(results), encoding="utf-8", newline="")
-    return [json_path, csv_path]
-
-
-def swap_in(staging: Path, out: Path) -> None:
-    """Replace `out` by `staging` with two renames, so readers never see a half-written site."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        try:
-            os.replace(staging, out)
-        except OSError:
-            os.replace(old, out)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, out)
 
 
 def template_problem(exc: jinja2.TemplateError, root: Path) -> tuple[Mark, str]:
@@ -77,54 +114,137 @@ def template_problem(exc: jinja2.TemplateError, root: Path) -> tuple[Mark, str]:
     return Mark(name or "theme/templates", line), f"模板错误：{exc.message or exc}"
 
 
-def write_file(folder: Path, rel: str, text: str) -> Path:
-    target = folder / rel
-    assert target.resolve().is_relative_to(folder.resolve()), rel  # ids are checked; belt and braces
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8", newline="\n")
-    return target
+def check_output_folder(root: Path, out: Path, previous: Manifest | None, report: Report) -> None:
+    """Refuse an output folder whose replacement could destroy files the build did not make."""
+    rel = out.as_posix()
+    if root.is_relative_to(out) or any(out.is_relative_to(root / name) for name in INPUT_FOLDERS):
+        report.error(Mark(rel), f"输出文件夹“{rel}”是项目本身或其输入文件夹，不能作为输出位置。")
+    elif previous is None and out.is_dir() and any(out.iterdir()):
+        report.error(
+            Mark(rel),
+            f"输出文件夹“{rel}”已有内容，但不是本工具生成的（旁边没有生成记录 {manifest_path(out).name}）。"
+            "为避免误删文件，请先确认并删除该文件夹，或用 --out 指定一个新文件夹。",
+        )
 
 
-def render_site(root: Path, project: Project, years: list[YearResults], staging: Path, report: Report) -> list[Path]:
-    """Render every page and copy the theme's static files into `staging`."""
-    theme = root / "theme"
-    renderer = Renderer(theme, project.site, years)
-    written = []
-    try:
-        for page in renderer.pages():
-            written.append(write_file(staging, page.path, renderer.render(page)))
-    except jinja2.TemplateError as exc:
-        report.error(*template_problem(exc, root))
-        return written
-    static = theme / "static"
-    if static.is_dir():
-        for path in sorted(static.rglob("*")):
+class Output:
+    """Collects the files of the new site: unchanged ones stay, changed ones go to staging."""
+
+    def __init__(self, out: Path, staging: Path, previous: Manifest | None) -> None:
+        self.out, self.staging, self.previous = out, staging, previous
+        self.manifest = Manifest()
+        self.written = 0
+
+    def unchanged(self, rel: str, fingerprint: str) -> bool:
+        """Whether the page can be kept from the last build without rendering it."""
+        p = self.previous
+        if p is None or p.pages.get(rel) != fingerprint or rel not in p.files or not (self.out / rel).is_file():
+            return False
+        self.manifest.pages[rel] = fingerprint
+        self.manifest.files[rel] = p.files[rel]
+        return True
+
+    def add(self, rel: str, data: bytes, fingerprint: str | None = None) -> None:
+        content_hash = hashlib.sha256(data).hexdigest()
+        if fingerprint is not None:
+            self.manifest.pages[rel] = fingerprint
+        self.manifest.files[rel] = content_hash
+        p = self.previous
+        if p is not None and p.files.get(rel) == content_hash and (self.out / rel).is_file():
+            return  # same bytes: never rewrite a file that did not change
+        target = self.staging / rel
+        if not target.resolve().is_relative_to(self.staging.resolve()):
+            raise ValueError(f"refusing to write outside the output folder: {rel}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.written += 1
+
+    def publish(self) -> int:
+        """Move the staged files into place and delete what the new site no longer has."""
+        if self.previous is None:
+            # A clean build: swap the whole folder in (the old one is empty or was built by us).
+            old = None
+            if self.out.exists():
+                old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
+                os.replace(self.out, old)
+            os.replace(self.staging, self.out)
+            write_manifest(self.out, self.manifest)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            return 0
+        for path in sorted(self.staging.rglob("*")):
             if path.is_file():
-                target = staging / "static" / path.relative_to(static)
+                target = self.out / path.relative_to(self.staging)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-                written.append(target)
-    return written
+                os.replace(path, target)
+        removed = 0
+        for rel in sorted(set(self.previous.files) - set(self.manifest.files)):
+            target = self.out / rel
+            if target.is_file():
+                target.unlink()
+                removed += 1
+                for parent in target.parents:
+                    if parent == self.out or any(parent.iterdir()):
+                        break
+                    parent.rmdir()
+        write_manifest(self.out, self.manifest)
+        return removed
 
 
-def build_site(root: Path, out: Path, drafts: bool = False) -> BuildResult:
-    """Build the whole site into `out`; on any error leave `out` exactly as it was."""
-    project, report = load_project(root)
+def render_pages(renderer: Renderer, output: Output) -> int:
+    rendered = 0
+    for page in renderer.pages():
+        fingerprint = renderer.fingerprint(page)
+        if output.unchanged(page.path, fingerprint):
+            continue
+        output.add(page.path, renderer.render(page).encode("utf-8"), fingerprint)
+        rendered += 1
+    return rendered
+
+
+def add_data_files(years: list[YearResults], output: Output) -> None:
+    for year in years:
+        base = str(year.year.year)
+        output.add(f"{base}/results.json", opendata.results_json(year).encode("utf-8"))
+        output.add(f"{base}/results.csv", opendata.results_csv(year).encode("utf-8"))
+
+
+def add_static_files(theme: Path, output: Output) -> None:
+    static = theme / "static"
+    for path in sorted(static.rglob("*")) if static.is_dir() else []:
+        if path.is_file():
+            output.add(f"static/{path.relative_to(static).as_posix()}", path.read_bytes())
+
+
+def build_site(
+    root: Path, out: Path, drafts: bool = False, state: BuildState | None = None, full: bool = False
+) -> BuildResult:
+    """Build the site into `out`; on any error leave `out` exactly as it was."""
+    root, out = root.resolve(), out.resolve()
+    state = state or BuildState()
+    project, report = load_project(root, cache=state.cache)
     result = BuildResult(report)
+    previous = None if full else read_manifest(out)
+    if previous is not None and not out.is_dir():
+        previous = None
+    check_output_folder(root, out, read_manifest(out), report)
     if report.errors:
         return result
     result.years = assess(project, drafts)
-    out = out.resolve()
+    renderer = Renderer(root / "theme", project.site, result.years)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        written = render_site(root, project, result.years, staging, report)
-        if report.errors:
+        output = Output(out, staging, previous)
+        try:
+            result.rendered = render_pages(renderer, output)
+        except jinja2.TemplateError as exc:
+            report.error(*template_problem(exc, root))
             return result
-        for year in result.years:
-            written += write_year_data(year, staging / str(year.year.year))
-        result.files = len(written)
-        swap_in(staging, out)
+        add_data_files(result.years, output)
+        add_static_files(root / "theme", output)
+        result.removed = output.publish()
+        result.files, result.written = len(output.manifest.files), output.written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
