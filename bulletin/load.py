@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import source
+from .cache import ParseCache
 from .model import (
     AGGREGATES,
     BEST_OF,
@@ -90,6 +91,7 @@ class Loader:
 
     root: Path
     report: Report = field(default_factory=Report)
+    cache: ParseCache | None = None  # kept by the preview server between rebuilds
     # Where each tie_break entry of the year being read was written, to point problems at it.
     tie_break_marks: dict[str, Mark] = field(default_factory=dict, init=False, repr=False)
 
@@ -114,6 +116,8 @@ class Loader:
     def yaml(self, path: Path) -> Node | None:
         if not self.safe(path):
             return None
+        if self.cache is not None:
+            return self.cache.load(path, self.rel(path), self.report)
         return source.load(path, self.rel(path), self.report)
 
     def files(self, folder: Path, suffix: str) -> list[Path]:
@@ -837,8 +841,8 @@ class Loader:
         return Page(path.stem, title, body, {}, number, recipients, day)
 
 
-def load_project(root: Path, only_year: int | None = None) -> tuple[Project, Report]:
+def load_project(root: Path, only_year: int | None = None, cache: ParseCache | None = None) -> tuple[Project, Report]:
     """Read and validate a whole project (or one year of it)."""
-    loader = Loader(root)
+    loader = Loader(root, cache=cache)
     project = loader.project(only_year)
     return project, loader.report

@@ -75,9 +75,16 @@ class ParseFailure(Exception):
 
 
 def read_text(path: Path, rel: str) -> str:
-    """Decode a file as UTF-8 (a BOM is fine), or explain what it looks like instead."""
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Read a file as UTF-8 text (a BOM is fine), or explain what it looks like instead."""
+    return decode(path.read_bytes(), rel)
+
+
+def decode(data: bytes, rel: str) -> str:
+    """Decode a file's bytes as UTF-8 (a BOM is fine), or explain what they look like instead."""
+    # NUL bytes never occur in UTF-8 text; they are how UTF-16 without a BOM gives itself away.
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise ParseFailure(Mark(rel), "文件是UTF-32编码，请用编辑器以UTF-8编码另存（记事本“另存为”，编码选“UTF-8”）。")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
         raise ParseFailure(Mark(rel), "文件是UTF-16编码，请用编辑器以UTF-8编码另存（记事本“另存为”，编码选“UTF-8”）。")
     try:
         text = data.decode("utf-8")
@@ -111,33 +118,52 @@ _YAML_HINTS = (
     ("while parsing a flow", "方括号或花括号没有配对"),
     ("block sequence entries are not allowed", "此处不能开始列表，请检查缩进"),
     ("expected <block end>", "缩进不对"),
+    ("exceeded maximum nesting depth", "嵌套层数太多（括号或缩进层层套叠），文件结构不对"),
 )
+TAB_HINT = "不能用Tab键缩进或对齐，请改用半角空格"
+ODD_SPACES = "\u3000\u00a0"
 
 
-def _explain(exc: yaml.MarkedYAMLError) -> str:
+def _explain(exc: yaml.MarkedYAMLError, text: str) -> str:
     raw = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
+    where = exc.problem_mark
+    if where is not None and 0 <= where.index < len(text) and text[where.index] == "\t":
+        return f"YAML格式错误：{TAB_HINT}（{raw}）"
     for needle, hint in _YAML_HINTS:
         if needle in raw:
             return f"YAML格式错误：{hint}（{raw}）"
     return f"YAML格式错误（{raw}）"
 
 
-def _scan_layout(text: str, rel: str, line_offset: int) -> None:
-    """Refuse full-width and no-break spaces where YAML expects indentation."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip(" \t\u3000\u00a0")
-        for col, char in enumerate(line[: len(line) - len(stripped)], start=1):
-            if char in "\u3000\u00a0":
-                name = "全角空格（U+3000）" if char == "\u3000" else "不换行空格（U+00A0）"
-                raise ParseFailure(
-                    Mark(rel, number + line_offset, col),
-                    f"行首缩进中有{name}，YAML缩进只能用半角空格。",
-                )
+def _odd_indent(mark: Mark, char: str) -> ParseFailure:
+    name = "全角空格（U+3000）" if char == "\u3000" else "不换行空格（U+00A0）"
+    return ParseFailure(mark, f"行首缩进中有{name}，YAML缩进只能用半角空格。")
+
+
+def _indent_before(text: str, m: yaml.Mark) -> bool:
+    """Whether only indentation (spaces, list dashes) precedes this position on its line."""
+    start = text.rfind("\n", 0, m.index) + 1
+    return re.fullmatch(r"(?: |- )*", text[start : m.index]) is not None
+
+
+def _scan_layout(text: str, skip: list[tuple[int, int]]) -> tuple[int, int, str] | None:
+    """The first full-width or no-break space in a line's indentation, outside block scalars.
+
+    Block scalars (`|`, `>`) are prose: Chinese paragraphs there often start with two U+3000.
+    Returns (0-based line, 0-based column, char) or None.
+    """
+    for number, line in enumerate(text.splitlines()):
+        if any(first <= number <= last for first, last in skip):
+            continue
+        stripped = line.lstrip(" \t" + ODD_SPACES)
+        for col, char in enumerate(line[: len(line) - len(stripped)]):
+            if char in ODD_SPACES:
+                return number, col, char
+    return None
 
 
 def parse(text: str, rel: str, line_offset: int = 0) -> Node:
     """Parse one YAML document into nodes, refusing everything the contract does not use."""
-    _scan_layout(text, rel, line_offset)
 
     def mark(m: yaml.Mark) -> Mark:
         return Mark(rel, m.line + 1 + line_offset, m.column + 1)
@@ -147,6 +173,7 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
     root: Node | None = None
     documents = 0
     seen_keys: list[dict[str, Scalar]] = []
+    block_scalars: list[tuple[int, int]] = []  # 0-based first and last line of each `|` / `>`
 
     def add(node: Node) -> None:
         nonlocal root
@@ -189,8 +216,16 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
                     raise ParseFailure(mark(event.start_mark), f"不支持锚点“&{event.anchor}”，请把内容直接写出来。")
                 tag = getattr(event, "tag", None)
                 if tag not in ALLOWED_TAGS:
-                    raise ParseFailure(mark(event.start_mark), f"不支持标签“{tag}”，请去掉以“!”开头的标签。")
+                    shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
+                    raise ParseFailure(mark(event.start_mark), f"不支持标签“{shown}”，请去掉以“!”开头的标签。")
             if isinstance(event, yaml.ScalarEvent):
+                # YAML does not count U+3000 / U+00A0 as space, so at the start of a line they
+                # silently become part of a key or value instead of indentation.
+                if not event.style and event.value and event.value[0] in ODD_SPACES:
+                    if _indent_before(text, event.start_mark):
+                        raise _odd_indent(mark(event.start_mark), event.value[0])
+                if event.style in ("|", ">"):
+                    block_scalars.append((event.start_mark.line, event.end_mark.line))
                 add(Scalar(event.value, not event.style, mark(event.start_mark)))
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if len(stack) >= MAX_DEPTH:
@@ -204,7 +239,13 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
                 add(Mapping(tuple(children), start) if kind == "map" else Sequence(tuple(children), start))
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
-        raise ParseFailure(mark(where) if where else Mark(rel), _explain(exc)) from None
+        # A full-width space in the indentation is the likely cause of whatever broke here.
+        upto = text.splitlines()[: where.line + 1] if where else []
+        odd = _scan_layout("\n".join(upto), block_scalars)
+        if odd is not None:
+            line, col, char = odd
+            raise _odd_indent(Mark(rel, line + 1 + line_offset, col + 1), char) from None
+        raise ParseFailure(mark(where) if where else Mark(rel), _explain(exc, text)) from None
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports everything as marked
         raise ParseFailure(Mark(rel, 1 + line_offset), f"YAML格式错误（{exc}）") from None
     if root is None or (isinstance(root, Scalar) and root.plain and root.text in ("", "~", "null")):
@@ -262,6 +303,8 @@ def _number_mistake(text: str) -> str | None:
         return "带冒号的数字在YAML中会被当作六十进制"
     if re.fullmatch(r"[+-]?([0-9]*\.[0-9]+|[0-9]+\.?[0-9]*)[eE][+-]?[0-9]+", text):
         return "不能用科学计数法"
+    if DATE.fullmatch(text):
+        return "这是一个日期"
     if re.fullmatch(r"\+[0-9.]+|-?\.[0-9]+|-?[0-9]+\.", text):
         return "请写成普通小数，例如 0.5、5"
     return "不是数字"
@@ -272,7 +315,7 @@ def as_decimal(node: Node, report: Report, what: str, places: int = 2) -> Decima
     if not isinstance(node, Scalar):
         report.error(node.mark, f"{what}应为数字，实际是{describe(node)}。")
         return None
-    text = node.text.strip()
+    text = node.text
     if not node.plain:
         report.error(node.mark, f"{what}应为数字，不要加引号：实际是“{node.text}”。")
         return None
@@ -325,14 +368,18 @@ def as_text(node: Node, report: Report, what: str, required: bool = True) -> str
 def as_bool(node: Node, report: Report, what: str) -> bool | None:
     if isinstance(node, Scalar) and node.plain and node.text in ("true", "false"):
         return node.text == "true"
-    hint = "；yes/no/on/off 等写法不被接受" if isinstance(node, Scalar) and node.text in YAML11_WORDS else ""
+    hint = ""
+    if isinstance(node, Scalar) and not node.plain and node.text in ("true", "false"):
+        hint = "，不要加引号"
+    elif isinstance(node, Scalar) and node.plain and node.text in YAML11_WORDS:
+        hint = "；yes/no/on/off 等写法不被接受"
     report.error(node.mark, f"{what}应为 true 或 false，实际是{describe(node)}{hint}。")
     return None
 
 
 def as_date(node: Node, report: Report, what: str) -> date | None:
     if isinstance(node, Scalar) and node.plain:
-        match = DATE.fullmatch(node.text.strip())
+        match = DATE.fullmatch(node.text)
         if match:
             try:
                 return date(*(int(g) for g in match.groups()))
