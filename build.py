@@ -63,5 +63,46 @@ def build(drafts: bool, out: Path | None, full: bool) -> None:
     click.echo(result.summary())
 
 
+@cli.command()
+@click.argument("year", type=YEAR)
+@click.option("--date", "day", help="冻结日期（默认今天），格式 2015-01-25。")
+def freeze(year: int, day: str | None) -> None:
+    """冻结已发布的年度：最后生成一次存入 archive/<YEAR>/，此后原样发布。"""
+    from bulletin.site import freeze_year
+
+    archived = freeze_year(project_root(), year, _iso_date(day))
+    click.echo(
+        f"已冻结 {year} 年度：{len(archived.files)} 个文件存入 archive/{year}/，清单 archive/{year}/manifest.json 记录了"
+        f"每个文件的 SHA-256；content/{year}/year.yaml 的状态已改为 frozen。请把 archive/{year}/ 和 year.yaml 一并提交。"
+    )
+
+
+@cli.command()
+@click.argument("year", type=YEAR)
+@click.option("--reason", required=True, help="更正原因，会显示在更正后的每一页上。")
+@click.option("--date", "day", help="更正日期（默认今天），格式 2016-03-01。")
+def correct(year: int, reason: str, day: str | None) -> None:
+    """发布已冻结年度的更正版：原版本原样保留在 archive/<YEAR>-v<N>/。"""
+    from bulletin.site import correct_year
+
+    archived = correct_year(project_root(), year, reason, _iso_date(day))
+    previous = archived.corrections[-1].previous
+    click.echo(
+        f"已发布 {year} 年度第 {archived.version} 版（更正）：原版本移至 archive/{previous}/，网站地址 {previous}/index.html 保持可用。"
+        f"请把 archive/ 下的改动一并提交。"
+    )
+
+
+def _iso_date(day: str | None) -> str | None:
+    if day is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(day).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"日期格式应为 2015-01-25，实际是“{day}”。", param_hint="--date") from None
+
+
 if __name__ == "__main__":
     cli()

@@ -32,7 +32,7 @@ def bar_chart(bars: Sequence[Bar], title: str, reference_label: str | None = Non
     width = label_width + plot_w + value_w
     height = row * len(bars) + (22 if reference_label else 6)
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
@@ -70,7 +70,7 @@ def line_chart(points: Sequence[tuple[str, Decimal | None]], maximum: Decimal, t
     width, height = left + plot_w + 20, top + plot_h + 30
     step = plot_w / max(len(points), 1)
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]

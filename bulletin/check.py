@@ -10,8 +10,12 @@ from .problems import Report
 
 
 def check(root: Path, only_year: int | None = None) -> tuple[Project, Report]:
-    """Read and validate everything; scoring is only possible once this reports no errors."""
-    return load_project(root, only_year)
+    """Read and validate everything, archives included; scoring needs this to find no errors."""
+    from .site import read_archives
+
+    project, report = load_project(root, only_year)
+    read_archives(root, project, report)
+    return project, report
 
 
 def summary(project: Project, report: Report) -> str:

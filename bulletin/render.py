@@ -11,11 +11,11 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts, markup
+from . import charts, history, markup
+from .archive import ArchivedYear, Correction
+from .history import RankChange, Standing
 from .model import DRAFT, Rubric, SiteConfig
 from .scoring import CategoryRanking, UnitResult, YearResults, decimal_text
-
-CN_DIGITS = "〇一二三四五六七八九"
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,32 @@ def num(value: Decimal | int | None) -> str:
     return decimal_text(Decimal(value))
 
 
-def cn_date(day: date | None) -> str:
+def cn_date(day: date | str | None) -> str:
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def kind_of(path: str) -> str:
+    """What sort of page a path of a year is, to find the same page in other years."""
+    parts = path.split("/")[1:]
+    if parts == ["index.html"]:
+        return "bulletin"
+    if len(parts) == 3 and parts[2] == "index.html" and parts[0] in ("rankings", "units", "rubrics", "pages"):
+        return f"{parts[0]}:{parts[1]}"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class YearEntry:
+    """A year as the years index and the year switcher show it, live or archived."""
+
+    year: int
+    title: str
+    date: date | str | None
+    status: str
+    units: int
+    corrections: tuple[Correction, ...] = ()
 
 
 def rank_text(result: UnitResult) -> str:
@@ -74,12 +98,26 @@ def percent(value: Decimal | None, maximum: Decimal) -> str:
 
 
 class Renderer:
-    """Knows the theme and every year, and yields the pages of the site."""
+    """Knows the theme and every year, and yields the pages of the site.
 
-    def __init__(self, theme: Path, site: SiteConfig, years: Sequence[YearResults]) -> None:
+    `years` are rendered now; `archived` are frozen years whose pages are copied from the
+    archive, known here for the years index, links between years and unit histories.
+    """
+
+    def __init__(
+        self,
+        theme: Path,
+        site: SiteConfig,
+        years: Sequence[YearResults],
+        archived: Sequence[ArchivedYear] = (),
+        archived_standings: Sequence[Standing] = (),
+        corrections: dict[int, tuple[Correction, ...]] | None = None,
+    ) -> None:
         self.theme = theme
         self.site = site
         self.years = sorted(years, key=lambda y: y.year.year, reverse=True)
+        self.archived = [a for a in archived if a.current]
+        self.corrections = corrections or {}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(theme / "templates"),
             autoescape=True,
@@ -93,45 +131,71 @@ class Renderer:
         )
         self.env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart, Bar=charts.Bar)
         self._rubric_digests: dict[int, tuple[Rubric, str]] = {}
+        # Templates and the code that draws pages decide every page's bytes as much as the data.
+        code = Path(__file__).parent
         self.theme_digest = digest(
-            sorted((p.relative_to(theme).as_posix(), p.read_bytes()) for p in (theme / "templates").rglob("*") if p.is_file())
+            sorted((p.relative_to(theme).as_posix(), p.read_bytes()) for p in (theme / "templates").rglob("*") if p.is_file()),
+            sorted((p.name, p.read_bytes()) for p in code.glob("*.py")),
         )
+        live = [s for y in self.years for s in history.standings(y)]
+        self.by_year = history.index([*live, *archived_standings])
+        self.changes = history.rank_changes(self.by_year)
+        self.entries = sorted(
+            [
+                *(YearEntry(y.year.year, y.data.bulletin.title if y.data.bulletin else y.year.title, y.year.date,
+                            y.year.status, len(y.units), self.corrections.get(y.year.year, ())) for y in self.years),
+                *(YearEntry(a.year, a.bulletin_title, a.date, "frozen", len(self.by_year.get(a.year, {})),
+                            a.corrections) for a in self.archived),
+            ],  # fmt: skip
+            key=lambda e: e.year,
+            reverse=True,
+        )
+        self.year_list = [e.year for e in self.entries]
+        # Where each kind of page is in each year, for the links between years.
+        self.by_kind: dict[str, dict[int, str]] = {}
+        for a in self.archived:
+            for name in a.files:
+                if kind := kind_of(f"{a.folder}/{name}"):
+                    self.by_kind.setdefault(kind, {})[a.year] = f"{a.folder}/{name}"
 
     def fingerprint(self, page: Page) -> str:
         """The digest of everything that decides the page's bytes."""
         alternates = page.context.get("alternates", [])
         return digest(self.theme_digest, page.path, page.template, page.inputs, alternates)
 
+    def change(self, year: int, unit: str) -> RankChange | None:
+        return self.changes.get((year, unit))
+
     # -- the pages --------------------------------------------------------------------------
 
     def pages(self) -> list[Page]:
-        years_inputs = [
-            (y.year, y.data.bulletin.title if y.data.bulletin else None, len(y.units)) for y in self.years
-        ]
-        pages = [Page("index.html", "years.html", {"years": self.years}, "years", (self.site, years_inputs))]
+        pages = [Page("index.html", "years.html", {"entries": self.entries}, "years", (self.site, self.entries))]
         for year in self.years:
             pages.extend(self.year_pages(year))
-        by_kind: dict[str, dict[int, str]] = {}
+        pages.extend(self.history_pages())
         for p in pages:
-            if "year" in p.context and p.kind:
-                by_kind.setdefault(p.kind, {})[p.context["year"].year.year] = p.path
+            if p.kind and "year" in p.context:
+                self.by_kind.setdefault(p.kind, {})[p.context["year"].year.year] = p.path
         for p in pages:
             # The same page in the other years, where it exists (a unit assessed, a rubric kept).
-            alternates = [(y.year.year, by_kind.get(p.kind, {}).get(y.year.year)) for y in self.years]
+            alternates = [(y, self.by_kind.get(p.kind, {}).get(y)) for y in self.year_list]
             p.context["alternates"] = alternates if "year" in p.context else []
         return pages
 
     def year_pages(self, year: YearResults) -> Iterator[Page]:
-        base = str(year.year.year)
+        number = year.year.year
+        base = str(number)
         data = year.data
+        corrections = self.corrections.get(number, ())
         # What every page of the year shows in its header and footer.
         nav = digest(
             self.site, year.year, [(r.id, r.title, r.short_title) for r in data.rubrics.values()],
-            [(p.slug, p.title) for p in data.pages], [y.year.year for y in self.years],
+            [(p.slug, p.title) for p in data.pages], self.year_list, corrections,
         )  # fmt: skip
         results = {r.unit.id: result_digest(r) for r in year.units}
+        changes = {u: self.change(number, u) for u in results}
         everything = digest(nav, data.bulletin, list(results.values()))
-        common = {"year": year}
+        common = {"year": year, "corrections": corrections, "changes": changes}
         yield Page(
             f"{base}/index.html", "bulletin.html", {**common, "page": data.bulletin}, "bulletin", (everything,)
         )
@@ -140,9 +204,9 @@ class Renderer:
                 f"{base}/rankings/{ranking.category.id}/index.html",
                 "ranking.html",
                 {**common, "ranking": ranking},
-                f"ranking:{ranking.category.id}",
+                f"rankings:{ranking.category.id}",
                 (nav, ranking.category, ranking.average, ranking.dimension_averages,
-                 [results[r.unit.id] for r in ranking.results], self.rubric_digest(ranking)),
+                 [(results[r.unit.id], changes[r.unit.id]) for r in ranking.results], self.rubric_digest(ranking)),
             )  # fmt: skip
         for ranking in year.rankings:
             ordered = list(ranking.results)
@@ -154,10 +218,10 @@ class Renderer:
                     f"{base}/units/{result.unit.id}/index.html",
                     "unit.html",
                     {**common, "result": result, "ranking": ranking, "previous": previous, "next": following},
-                    f"unit:{result.unit.id}",
-                    (nav, results[result.unit.id], self.rubric_digest_of(result.score.rubric), ranking.category,
-                     ranking.dimension_averages, scored,
-                     previous and results[previous.unit.id], following and results[following.unit.id]),
+                    f"units:{result.unit.id}",
+                    (nav, results[result.unit.id], changes[result.unit.id],
+                     self.rubric_digest_of(result.score.rubric), ranking.category, ranking.dimension_averages,
+                     scored, previous and results[previous.unit.id], following and results[following.unit.id]),
                 )  # fmt: skip
         for rubric in data.rubrics.values():
             users = [r for r in year.units if r.unit.rubric == rubric.id]
@@ -165,14 +229,29 @@ class Renderer:
                 f"{base}/rubrics/{rubric.id}/index.html",
                 "rubric.html",
                 {**common, "rubric": rubric, "users": users},
-                f"rubric:{rubric.id}",
+                f"rubrics:{rubric.id}",
                 (nav, self.rubric_digest_of(rubric), [(r.unit.id, r.unit.name) for r in users]),
             )
         for page in data.pages:
             yield Page(
-                f"{base}/pages/{page.slug}/index.html", "page.html", {**common, "page": page}, f"page:{page.slug}",
+                f"{base}/pages/{page.slug}/index.html", "page.html", {**common, "page": page}, f"pages:{page.slug}",
                 (nav, page),
             )  # fmt: skip
+
+    def history_pages(self) -> Iterator[Page]:
+        for unit, rows in history.histories(self.by_year).items():
+            lines = [
+                (year, standing, self.by_kind.get(f"units:{unit}", {}).get(year), self.change(year, unit))
+                for year, standing in rows
+            ]
+            # by_kind holds archived years so far; live years' unit pages follow a fixed pattern.
+            live = {y.year.year for y in self.years}
+            lines = [
+                (year, s, f"{year}/units/{unit}/index.html" if (s and year in live) else href, change)
+                for year, s, href, change in lines
+            ]
+            yield Page(f"units/{unit}/index.html", "history.html", {"unit": unit, "lines": lines}, "history",
+                       (self.site, self.year_list, lines))  # fmt: skip
 
     def rubric_digest_of(self, rubric: Rubric) -> str:
         key = id(rubric)
@@ -187,12 +266,17 @@ class Renderer:
 
     def render(self, page: Page) -> str:
         depth = page.path.count("/")
+        root = "../" * depth
+        in_year = "year" in page.context
         context = {
+            "corrections": (),
             **page.context,
             "site": self.site,
-            "all_years": self.years,
-            "root": "../" * depth,
+            "entries": self.entries,
+            "root": root,
+            "yroot": root + page.path.split("/", 1)[0] + "/" if in_year else root,
+            "static": (root + page.path.split("/", 1)[0] + "/static/") if in_year else root + "static/",
             "path": page.path,
-            "draft": "year" in page.context and page.context["year"].year.status == DRAFT,
+            "draft": in_year and page.context["year"].year.status == DRAFT,
         }
         return self.env.get_template(page.template).render(context)

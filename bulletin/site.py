@@ -14,16 +14,18 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
-from . import opendata
+from . import archive, opendata
+from .archive import ArchivedYear, Correction
 from .cache import ParseCache
+from .history import Standing
 from .load import load_project
-from .model import DRAFT, Project
-from .problems import Mark, Report
+from .model import DRAFT, FROZEN, Project
+from .problems import ArchiveError, DataError, Mark, Report
 from .render import Renderer
 from .scoring import YearResults, assess_year
 
@@ -46,12 +48,14 @@ class BuildResult:
     rendered: int = 0  # pages rendered in this build
     written: int = 0  # files whose bytes changed
     removed: int = 0  # files of the last build that no longer exist
+    archived: list[int] = field(default_factory=list)  # frozen years copied from the archive
 
     def summary(self) -> str:
         units = sum(len(y.units) for y in self.years)
         years = "、".join(str(y.year.year) for y in self.years) or "无"
+        frozen = f"，已存档年度 {'、'.join(map(str, self.archived))} 按存档原样发布" if self.archived else ""
         return (
-            f"已生成网站：{len(self.years)} 个年度（{years}），{units} 个单位，共 {self.files} 个文件；"
+            f"已生成网站：{len(self.years)} 个年度（{years}），{units} 个单位{frozen}，共 {self.files} 个文件；"
             f"本次渲染 {self.rendered} 页，更新 {self.written} 个文件，删除 {self.removed} 个。"
         )
 
@@ -91,8 +95,51 @@ def write_manifest(out: Path, manifest: Manifest) -> None:
 
 
 def assess(project: Project, drafts: bool) -> list[YearResults]:
-    """Score and rank every year that goes into this build."""
-    return [assess_year(y) for y in project.years if drafts or y.year.status != DRAFT]
+    """Score and rank every year rendered in this build (frozen years come from the archive)."""
+    return [assess_year(y) for y in project.years if (drafts or y.year.status != DRAFT) and y.year.status != FROZEN]
+
+
+def status_mark(root: Path, year: int) -> Mark:
+    """Where the `status:` of a year is written, for messages about freezing."""
+    rel = f"content/{year}/year.yaml"
+    lines = (root / rel).read_text(encoding="utf-8-sig").splitlines()
+    line = next((i for i, text in enumerate(lines, start=1) if text.startswith("status:")), 1)
+    return Mark(rel, line, 9 if line > 1 or lines[0].startswith("status:") else 1)
+
+
+@dataclass
+class Archives:
+    """The archived years of a project, verified, with what the rest of the site needs of them."""
+
+    versions: list[ArchivedYear]
+    standings: list[Standing]
+
+    @property
+    def current(self) -> list[ArchivedYear]:
+        return [a for a in self.versions if a.current]
+
+
+def read_archives(root: Path, project: Project, report: Report) -> Archives:
+    """Verify every archive and that it agrees with the years' status; warn if data drifted."""
+    versions = archive.read_archives(root, report)
+    current = {a.year: a for a in versions if a.current}
+    for data in project.years:
+        year = data.year
+        where = status_mark(root, year.year)
+        if year.status == FROZEN and year.year not in current and not (root / "archive" / str(year.year)).exists():
+            report.error(where, f"{year.year}年度的状态是 frozen，但没有存档 archive/{year.year}/；请用 python build.py freeze {year.year} 冻结。")
+        elif year.status != FROZEN and (root / "archive" / str(year.year)).exists():
+            report.error(where, f"{year.year}年度已冻结存档（archive/{year.year}/），状态必须是 frozen，不能改回 {year.status}。")
+        elif year.year in current and not report.errors:
+            archived = (root / "archive" / str(year.year) / "results.json").read_bytes()
+            if opendata.results_json(assess_year(data)).encode("utf-8") != archived:
+                report.warning(
+                    where,
+                    f"{year.year}年度已冻结，但现在的数据算出的结果与存档不同：网站仍发布存档的版本。"
+                    f"如确需更正，请用 python build.py correct {year.year} --reason \"更正原因\"。",
+                )
+    standings = [s for a in current.values() for s in archive.standings(root, a)]
+    return Archives(versions, standings)
 
 
 def template_problem(exc: jinja2.TemplateError, root: Path) -> tuple[Mark, str]:
@@ -209,11 +256,36 @@ def add_data_files(years: list[YearResults], output: Output) -> None:
         output.add(f"{base}/results.csv", opendata.results_csv(year).encode("utf-8"))
 
 
-def add_static_files(theme: Path, output: Output) -> None:
+def static_files(theme: Path) -> dict[str, bytes]:
     static = theme / "static"
-    for path in sorted(static.rglob("*")) if static.is_dir() else []:
-        if path.is_file():
-            output.add(f"static/{path.relative_to(static).as_posix()}", path.read_bytes())
+    return {
+        path.relative_to(static).as_posix(): path.read_bytes()
+        for path in (sorted(static.rglob("*")) if static.is_dir() else [])
+        if path.is_file()
+    }
+
+
+def add_static_files(theme: Path, years: list[YearResults], output: Output) -> None:
+    """The theme's files for the site's own pages, and a copy in each year's folder.
+
+    Each year links its own copy, so that a frozen year keeps the look it was published with.
+    """
+    files = static_files(theme)
+    for prefix in ["", *(f"{y.year.year}/" for y in years)]:
+        for name, data in files.items():
+            output.add(f"{prefix}static/{name}", data)
+
+
+def add_archived_files(root: Path, archives: Archives, output: Output) -> None:
+    for archived in archives.versions:
+        folder = root / "archive" / archived.folder
+        for name in [*archived.files, archive.MANIFEST]:  # the manifest too, for anyone to verify
+            output.add(f"{archived.folder}/{name}", (folder / name).read_bytes())
+
+
+def make_renderer(root: Path, project: Project, years: list[YearResults], archives: Archives,
+                  corrections: dict[int, tuple[Correction, ...]] | None = None) -> Renderer:  # fmt: skip
+    return Renderer(root / "theme", project.site, years, archives.current, archives.standings, corrections)
 
 
 def build_site(
@@ -223,6 +295,7 @@ def build_site(
     root, out = root.resolve(), out.resolve()
     state = state or BuildState()
     project, report = load_project(root, cache=state.cache)
+    archives = read_archives(root, project, report)
     result = BuildResult(report)
     previous = None if full else read_manifest(out)
     if previous is not None and not out.is_dir():
@@ -231,7 +304,7 @@ def build_site(
     if report.errors:
         return result
     result.years = assess(project, drafts)
-    renderer = Renderer(root / "theme", project.site, result.years)
+    renderer = make_renderer(root, project, result.years, archives)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
@@ -242,9 +315,99 @@ def build_site(
             report.error(*template_problem(exc, root))
             return result
         add_data_files(result.years, output)
-        add_static_files(root / "theme", output)
+        add_static_files(root / "theme", result.years, output)
+        add_archived_files(root, archives, output)
         result.removed = output.publish()
         result.files, result.written = len(output.manifest.files), output.written
+        result.archived = [a.year for a in archives.current]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+# -- freezing and correcting -------------------------------------------------------------------
+
+
+def year_files(root: Path, project: Project, archives: Archives, number: int,
+               corrections: tuple[Correction, ...] = ()) -> dict[str, bytes]:  # fmt: skip
+    """Render one year exactly as a build would place it in site/<YEAR>/, marked frozen."""
+    years = assess(project, drafts=False)
+    target = next(y for y in project.years if y.year.year == number)
+    frozen = assess_year(replace(target, year=replace(target.year, status=FROZEN)))
+    years = [frozen, *(y for y in years if y.year.year != number)]
+    renderer = make_renderer(root, project, years, archives, {number: corrections})
+    prefix = f"{number}/"
+    files = {}
+    for page in renderer.pages():
+        if page.path.startswith(prefix):
+            files[page.path.removeprefix(prefix)] = renderer.render(page).encode("utf-8")
+    files["results.json"] = opendata.results_json(frozen).encode("utf-8")
+    files["results.csv"] = opendata.results_csv(frozen).encode("utf-8")
+    for name, data in static_files(root / "theme").items():
+        files[f"static/{name}"] = data
+    return dict(sorted(files.items()))
+
+
+def _prepare(root: Path, number: int) -> tuple[Project, Archives]:
+    project, report = load_project(root)
+    archives = read_archives(root, project, report)
+    if report.errors:
+        raise DataError(report)
+    if not any(y.year.year == number for y in project.years):
+        raise ArchiveError(f"没有 {number} 年度（content/{number}/year.yaml）。")
+    return project, archives
+
+
+def _archived_year(project: Project, number: int, files: dict[str, bytes], version: int, frozen: str,
+                   corrections: tuple[Correction, ...]) -> ArchivedYear:  # fmt: skip
+    data = next(y for y in project.years if y.year.year == number)
+    year = data.year
+    return ArchivedYear(
+        str(number), number, version, frozen, year.title,
+        data.bulletin.title if data.bulletin else year.title,
+        (data.bulletin.date if data.bulletin and data.bulletin.date else year.date).isoformat(),  # type: ignore[union-attr]
+        {c.id: c.title for c in year.categories},
+        {r.id: format(r.total, "f") for r in data.rubrics.values()},
+        corrections,
+        {name: archive.sha256(blob) for name, blob in files.items()},
+    )  # fmt: skip
+
+
+def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear:
+    """Render a published year one last time into archive/<YEAR>/ and mark it frozen."""
+    root = root.resolve()
+    project, archives = _prepare(root, number)
+    status = next(y.year.status for y in project.years if y.year.year == number)
+    if status != "published":
+        raise ArchiveError(f"只能冻结已发布（published）的年度；{number}年度的状态是 {status}。")
+    folder = root / "archive" / str(number)
+    if folder.exists():
+        raise ArchiveError(f"archive/{number}/ 已经存在：这一年度已冻结过。如需更正，请用 correct 命令。")
+    files = year_files(root, project, archives, number)
+    archived = _archived_year(project, number, files, 1, day or archive.today(), ())
+    archive.write_archive(folder, files, archived)
+    archive.set_status(root / "content" / str(number) / "year.yaml", FROZEN)
+    return archived
+
+
+def correct_year(root: Path, number: int, reason: str, day: str | None = None) -> ArchivedYear:
+    """Publish a corrected version of a frozen year; the version it replaces stays as it was."""
+    root = root.resolve()
+    reason = reason.strip().rstrip("。")
+    if not reason:
+        raise ArchiveError("更正必须写明原因（--reason）。")
+    project, archives = _prepare(root, number)
+    current = next((a for a in archives.current if a.year == number), None)
+    if current is None:
+        raise ArchiveError(f"{number}年度还没有冻结，不需要更正：直接修改数据后重新生成即可。")
+    unchanged = year_files(root, project, archives, number, current.corrections)
+    if {n: archive.sha256(b) for n, b in unchanged.items()} == current.files:
+        raise ArchiveError(f"{number}年度的数据和文字与存档完全相同，没有需要更正的内容。请先修改数据，再运行 correct。")
+    previous = f"{number}-v{current.version}"
+    correction = Correction(current.version + 1, day or archive.today(), reason, previous)
+    corrections = (*current.corrections, correction)
+    files = year_files(root, project, archives, number, corrections)
+    archived = _archived_year(project, number, files, current.version + 1, current.frozen, corrections)
+    archive.move_version(root, current)
+    archive.write_archive(root / "archive" / str(number), files, archived)
+    return archived
