@@ -190,7 +190,7 @@ class Loader:
         if not units_file.is_file():
             self.report.error(Mark(self.rel(units_file)), f"{number}年度缺少单位名单 units.yaml。")
             units: tuple[Unit, ...] = ()
-            listed: set[str] = set()
+            listed: set[str] | None = None
         else:
             units, listed = self.units(units_file, year, rubrics)
         bulletin, pages = self.pages(folder, year)
@@ -509,16 +509,21 @@ class Loader:
 
     def units(
         self, path: Path, year: Year | None, rubrics: dict[str, Rubric]
-    ) -> tuple[tuple[Unit, ...], set[str]]:
-        """The valid units, and the ids of every entry (valid or not) so as not to report twice."""
+    ) -> tuple[tuple[Unit, ...], set[str] | None]:
+        """The valid units, and the ids of every entry (valid or not) so as not to report twice.
+
+        The ids are None when the list itself cannot be read: then nothing is known about them.
+        """
         node = self.yaml(path)
         if node is None:
-            return (), set()
+            return (), None
         r = self.report
         units: list[Unit] = []
         seen: dict[str, Mark] = {}
         entries = sequence(node, r, "单位名单")
-        if isinstance(node, Sequence) and not entries:
+        if not isinstance(node, Sequence):
+            return (), None
+        if not entries:
             r.error(node.mark, "单位名单为空。")
         for entry in entries:
             f = fields(entry, r, "单位", ("id", "name", "category", "rubric"), ("attributes", "group", "tasks"))
@@ -606,7 +611,9 @@ class Loader:
                     f"tie_break 中的“{dim}”必须是本年度每个评分标准的一级指标，但评分标准 {'、'.join(missing)} 中没有。",
                 )
 
-    def check_lists(self, year: Year, listed: set[str]) -> None:
+    def check_lists(self, year: Year, listed: set[str] | None) -> None:
+        if listed is None:
+            return
         for entry in (*year.commendation.units, *year.rectification.units):
             if entry.unit not in listed:
                 self.report.error(entry.mark, f"名单中的单位“{entry.unit}”不在本年度的单位名单 units.yaml 中。")
@@ -614,7 +621,12 @@ class Loader:
     # -- score sheets -----------------------------------------------------------------------
 
     def sheets(
-        self, folder: Path, year: Year, units: tuple[Unit, ...], listed: set[str], rubrics: dict[str, Rubric]
+        self,
+        folder: Path,
+        year: Year,
+        units: tuple[Unit, ...],
+        listed: set[str] | None,
+        rubrics: dict[str, Rubric],
     ) -> dict[str, ScoreSheet]:
         by_id = {u.id: u for u in units}
         sheets: dict[str, ScoreSheet] = {}
@@ -639,7 +651,7 @@ class Loader:
         path: Path,
         year: Year,
         units: dict[str, Unit],
-        listed: set[str],
+        listed: set[str] | None,
         rubrics: dict[str, Rubric],
     ) -> ScoreSheet | None:
         r = self.report
@@ -654,7 +666,8 @@ class Loader:
             return None
         unit = units.get(uid)
         if unit is None:
-            if uid not in listed:  # a listed unit with errors of its own has had them reported
+            # A listed unit with errors of its own, or an unreadable list, has been reported already.
+            if listed is not None and uid not in listed:
                 r.error(f["unit"].mark, f"单位“{uid}”不在 {year.year} 年度的单位名单 units.yaml 中。")
             return None
         if "scores" not in f or unit.rubric not in rubrics:

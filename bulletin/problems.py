@@ -31,6 +31,11 @@ class Problem:
         return f"{self.mark}: {self.severity}: {self.message}"
 
 
+def one_line(message: str) -> str:
+    """Keep a problem on one line even when it quotes a value written over several lines."""
+    return message.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "↵")
+
+
 @dataclass
 class Report:
     """Collects every problem of a run, so that staff see them all at once."""
@@ -38,10 +43,10 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
 
     def error(self, mark: Mark, message: str) -> None:
-        self.problems.append(Problem(mark, "error", message))
+        self.problems.append(Problem(mark, "error", one_line(message)))
 
     def warning(self, mark: Mark, message: str) -> None:
-        self.problems.append(Problem(mark, "warning", message))
+        self.problems.append(Problem(mark, "warning", one_line(message)))
 
     def extend(self, other: Report) -> None:
         self.problems.extend(other.problems)

@@ -200,9 +200,12 @@ def rank_phrase(category: Category, rank: int, tied: bool) -> str:
 
 
 def _rule_reasons(
-    total: Decimal, rank: int, tied: bool, category: Category, year: Year
+    total: Decimal, rank: int, tied: bool, category: Category, year: Year, listed_to_rectify: bool = False
 ) -> tuple[str | None, str | None]:
-    """The generated reasons for commendation and rectification by rule, or None."""
+    """The generated reasons for commendation and rectification by rule, or None.
+
+    A unit to rectify, by rule or listed by decision, is never commended by rule.
+    """
     c, r = year.commendation, year.rectification
     rectify = None
     if r.below is not None and total < r.below:
@@ -212,6 +215,7 @@ def _rule_reasons(
     if (
         by_rule
         and rectify is None
+        and not listed_to_rectify
         and (c.top is None or rank <= c.top)
         and (c.min_total is None or total >= c.min_total)
     ):
@@ -250,7 +254,8 @@ def assess_year(data: YearData) -> YearResults:
         ranked = rank_category(members, year.tie_break)
         for score, rank, tied in ranked:
             assert score.total is not None
-            commend, rectify = _rule_reasons(score.total, rank, tied, category, year)
+            listed = score.unit.id in listed_rectify
+            commend, rectify = _rule_reasons(score.total, rank, tied, category, year, listed)
             commend = _combine(listed_commend.get(score.unit.id), commend)
             rectify = _combine(listed_rectify.get(score.unit.id), rectify)
             results[score.unit.id] = UnitResult(

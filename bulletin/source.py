@@ -317,7 +317,8 @@ def as_decimal(node: Node, report: Report, what: str, places: int = 2) -> Decima
         return None
     text = node.text
     if not node.plain:
-        report.error(node.mark, f"{what}应为数字，不要加引号：实际是“{node.text}”。")
+        how = "不要写成多行文字" if "\n" in text else "不要加引号"
+        report.error(node.mark, f"{what}应为数字，{how}：实际是“{node.text}”。")
         return None
     if text in ("", "~", "null", "Null", "NULL"):
         report.error(node.mark, f"{what}缺少数值。")
@@ -358,7 +359,8 @@ def as_text(node: Node, report: Report, what: str, required: bool = True) -> str
             f"{what}的值“{node.text}”在YAML中会被当作是/否（布尔值）；如果是文字，请加引号写作“\"{node.text}\"”。",
         )
         return None
-    text = node.text.strip()
+    # Only YAML's own white space: a full-width space opening a Chinese paragraph is content.
+    text = node.text.strip(" \t\r\n")
     if not text and required:
         report.error(node.mark, f"{what}缺少内容。")
         return None
