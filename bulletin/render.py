@@ -217,7 +217,8 @@ class Renderer:
                 yield Page(
                     f"{base}/units/{result.unit.id}/index.html",
                     "unit.html",
-                    {**common, "result": result, "ranking": ranking, "previous": previous, "next": following},
+                    {**common, "result": result, "ranking": ranking, "previous": previous, "next": following,
+                     "scored_count": scored},
                     f"units:{result.unit.id}",
                     (nav, results[result.unit.id], changes[result.unit.id],
                      self.rubric_digest_of(result.score.rubric), ranking.category, ranking.dimension_averages,

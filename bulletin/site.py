@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -26,7 +27,7 @@ from .history import Standing
 from .load import load_project
 from .model import DRAFT, FROZEN, Project
 from .problems import ArchiveError, DataError, Mark, Report
-from .render import Renderer
+from .render import Page, Renderer
 from .scoring import YearResults, assess_year
 
 MANIFEST_VERSION = 1
@@ -199,9 +200,9 @@ class Output:
         p = self.previous
         if p is not None and p.files.get(rel) == content_hash and (self.out / rel).is_file():
             return  # same bytes: never rewrite a file that did not change
-        target = self.staging / rel
-        if not target.resolve().is_relative_to(self.staging.resolve()):
+        if rel.startswith("/") or ".." in rel.split("/") or "\\" in rel or ":" in rel:
             raise ValueError(f"refusing to write outside the output folder: {rel}")
+        target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         self.written += 1
@@ -238,15 +239,58 @@ class Output:
         return removed
 
 
-def render_pages(renderer: Renderer, output: Output) -> int:
-    rendered = 0
+PARALLEL_MIN = 400  # below this many pages, starting worker processes costs more than it saves
+_work: tuple[Renderer, Output, list[tuple[Page, str]], Path] | None = None  # shared with forked workers
+
+
+def _render_share(share: tuple[int, int]) -> tuple[dict[str, str], dict[str, str], int, tuple[Mark, str] | None]:
+    """Render every `step`-th page from `start` in a forked worker; return its manifest entries."""
+    assert _work is not None
+    renderer, output, todo, root = _work
+    output.manifest, output.written = Manifest(), 0
+    start, step = share
+    try:
+        for page, fingerprint in todo[start::step]:
+            output.add(page.path, renderer.render(page).encode("utf-8"), fingerprint)
+    except jinja2.TemplateError as exc:
+        return {}, {}, 0, template_problem(exc, root)
+    return output.manifest.pages, output.manifest.files, output.written, None
+
+
+def render_pages(renderer: Renderer, output: Output, root: Path, jobs: int) -> int:
+    """Render the pages whose inputs changed, over several processes where that pays."""
+    todo = []
     for page in renderer.pages():
         fingerprint = renderer.fingerprint(page)
-        if output.unchanged(page.path, fingerprint):
-            continue
-        output.add(page.path, renderer.render(page).encode("utf-8"), fingerprint)
-        rendered += 1
-    return rendered
+        if not output.unchanged(page.path, fingerprint):
+            todo.append((page, fingerprint))
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    if jobs < 2 or len(todo) < PARALLEL_MIN or not forking:
+        for page, fingerprint in todo:
+            output.add(page.path, renderer.render(page).encode("utf-8"), fingerprint)
+        return len(todo)
+    global _work
+    _work = (renderer, output, todo, root)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            shares = pool.map(_render_share, [(i, jobs) for i in range(jobs)])
+    finally:
+        _work = None
+    for pages, files, written, problem in shares:
+        if problem is not None:
+            raise RenderFailure(*problem)
+        output.manifest.pages.update(pages)
+        output.manifest.files.update(files)
+        output.written += written
+    return len(todo)
+
+
+class RenderFailure(Exception):
+    """A template failed in a worker process: where, and what it said."""
+
+    def __init__(self, mark: Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark, self.message = mark, message
 
 
 def add_data_files(years: list[YearResults], output: Output) -> None:
@@ -289,11 +333,17 @@ def make_renderer(root: Path, project: Project, years: list[YearResults], archiv
 
 
 def build_site(
-    root: Path, out: Path, drafts: bool = False, state: BuildState | None = None, full: bool = False
+    root: Path,
+    out: Path,
+    drafts: bool = False,
+    state: BuildState | None = None,
+    full: bool = False,
+    jobs: int | None = None,
 ) -> BuildResult:
     """Build the site into `out`; on any error leave `out` exactly as it was."""
     root, out = root.resolve(), out.resolve()
     state = state or BuildState()
+    jobs = jobs or os.cpu_count() or 1
     project, report = load_project(root, cache=state.cache)
     archives = read_archives(root, project, report)
     result = BuildResult(report)
@@ -310,9 +360,12 @@ def build_site(
     try:
         output = Output(out, staging, previous)
         try:
-            result.rendered = render_pages(renderer, output)
+            result.rendered = render_pages(renderer, output, root, jobs)
         except jinja2.TemplateError as exc:
             report.error(*template_problem(exc, root))
+            return result
+        except RenderFailure as exc:
+            report.error(exc.mark, exc.message)
             return result
         add_data_files(result.years, output)
         add_static_files(root / "theme", result.years, output)
