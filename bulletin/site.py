@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,29 +45,40 @@ class BuildState:
 @dataclass
 class BuildResult:
     report: Report
-    years: list[YearResults] = field(default_factory=list)
+    years: list[YearResults] = field(default_factory=list)  # the years rendered (empty if up to date)
+    built: list[int] = field(default_factory=list)  # years rendered now
+    archived: list[int] = field(default_factory=list)  # frozen years copied from the archive
+    units: int = 0
     files: int = 0  # files in the built site
     rendered: int = 0  # pages rendered in this build
     written: int = 0  # files whose bytes changed
     removed: int = 0  # files of the last build that no longer exist
-    archived: list[int] = field(default_factory=list)  # frozen years copied from the archive
+    up_to_date: bool = False  # nothing changed since the last build
 
     def summary(self) -> str:
-        units = sum(len(y.units) for y in self.years)
-        years = "、".join(str(y.year.year) for y in self.years) or "无"
+        years = "、".join(map(str, self.built)) or "无"
         frozen = f"，已存档年度 {'、'.join(map(str, self.archived))} 按存档原样发布" if self.archived else ""
-        return (
-            f"已生成网站：{len(self.years)} 个年度（{years}），{units} 个单位{frozen}，共 {self.files} 个文件；"
-            f"本次渲染 {self.rendered} 页，更新 {self.written} 个文件，删除 {self.removed} 个。"
-        )
+        head = f"{len(self.built)} 个年度（{years}），{self.units} 个单位{frozen}，共 {self.files} 个文件"
+        if self.up_to_date:
+            return f"网站已是最新：{head}；输入文件自上次生成以来没有变化。"
+        return f"已生成网站：{head}；本次渲染 {self.rendered} 页，更新 {self.written} 个文件，删除 {self.removed} 个。"
 
 
 @dataclass
 class Manifest:
-    """The last build's record: each page's input digest and each file's content hash."""
+    """The last build's record: each page's input digest and each file's content hash and size.
+
+    `stamp` fingerprints every input file's name, size and modification time, the code and the
+    options: when it is unchanged and every output file is still there, nothing can have changed
+    and the build stops at once (like make), repeating the last build's warnings and summary.
+    """
 
     pages: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    stamp: str = ""
+    warnings: list[list] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
 
 
 def manifest_path(out: Path) -> Path:
@@ -81,18 +93,51 @@ def read_manifest(out: Path) -> Manifest | None:
         return None
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         return None
-    return Manifest(dict(data.get("pages", {})), dict(data.get("files", {})))
+    return Manifest(
+        dict(data.get("pages", {})), dict(data.get("files", {})), dict(data.get("sizes", {})),
+        str(data.get("stamp", "")), list(data.get("warnings", [])), dict(data.get("summary", {})),
+    )  # fmt: skip
 
 
 def write_manifest(out: Path, manifest: Manifest) -> None:
     path = manifest_path(out)
     text = json.dumps(
-        {"version": MANIFEST_VERSION, "pages": manifest.pages, "files": manifest.files},
+        {"version": MANIFEST_VERSION, "pages": manifest.pages, "files": manifest.files, "sizes": manifest.sizes,
+         "stamp": manifest.stamp, "warnings": manifest.warnings, "summary": manifest.summary},
         ensure_ascii=False, indent=0, sort_keys=True,
     )  # fmt: skip
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def input_stamp(root: Path, drafts: bool) -> str:
+    """A digest of every input file's path, size and modification time, the code and options."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{MANIFEST_VERSION}|{drafts}|{sys.version}".encode())
+    for name in ("jinja2", "markdown", "nh3", "yaml", "markupsafe"):
+        h.update(f"|{name}={getattr(sys.modules.get(name), '__version__', '?')}".encode())
+    folders = [root / name for name in ("content", "rubrics", "scores", "theme", "archive")]
+    for folder in [*folders, Path(__file__).parent]:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                st = os.stat(os.path.join(dirpath, name))
+                h.update(f"{dirpath}/{name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def up_to_date(out: Path, previous: Manifest | None, stamp: str) -> bool:
+    """Whether the last build had exactly these inputs and its files are all still in place."""
+    if previous is None or not previous.stamp or previous.stamp != stamp or not previous.summary:
+        return False
+    for rel, size in previous.sizes.items():
+        try:
+            if (out / rel).stat().st_size != size:
+                return False
+        except OSError:
+            return False
+    return len(previous.sizes) == len(previous.files)
 
 
 def assess(project: Project, drafts: bool) -> list[YearResults]:
@@ -190,6 +235,7 @@ class Output:
             return False
         self.manifest.pages[rel] = fingerprint
         self.manifest.files[rel] = p.files[rel]
+        self.manifest.sizes[rel] = p.sizes.get(rel, -1)
         return True
 
     def add(self, rel: str, data: bytes, fingerprint: str | None = None) -> None:
@@ -197,6 +243,7 @@ class Output:
         if fingerprint is not None:
             self.manifest.pages[rel] = fingerprint
         self.manifest.files[rel] = content_hash
+        self.manifest.sizes[rel] = len(data)
         p = self.previous
         if p is not None and p.files.get(rel) == content_hash and (self.out / rel).is_file():
             return  # same bytes: never rewrite a file that did not change
@@ -243,7 +290,9 @@ PARALLEL_MIN = 400  # below this many pages, starting worker processes costs mor
 _work: tuple[Renderer, Output, list[tuple[Page, str]], Path] | None = None  # shared with forked workers
 
 
-def _render_share(share: tuple[int, int]) -> tuple[dict[str, str], dict[str, str], int, tuple[Mark, str] | None]:
+def _render_share(
+    share: tuple[int, int],
+) -> tuple[dict[str, str], dict[str, str], dict[str, int], int, tuple[Mark, str] | None]:
     """Render every `step`-th page from `start` in a forked worker; return its manifest entries."""
     assert _work is not None
     renderer, output, todo, root = _work
@@ -253,8 +302,8 @@ def _render_share(share: tuple[int, int]) -> tuple[dict[str, str], dict[str, str
         for page, fingerprint in todo[start::step]:
             output.add(page.path, renderer.render(page).encode("utf-8"), fingerprint)
     except jinja2.TemplateError as exc:
-        return {}, {}, 0, template_problem(exc, root)
-    return output.manifest.pages, output.manifest.files, output.written, None
+        return {}, {}, {}, 0, template_problem(exc, root)
+    return output.manifest.pages, output.manifest.files, output.manifest.sizes, output.written, None
 
 
 def render_pages(renderer: Renderer, output: Output, root: Path, jobs: int) -> int:
@@ -276,11 +325,12 @@ def render_pages(renderer: Renderer, output: Output, root: Path, jobs: int) -> i
             shares = pool.map(_render_share, [(i, jobs) for i in range(jobs)])
     finally:
         _work = None
-    for pages, files, written, problem in shares:
+    for pages, files, sizes, written, problem in shares:
         if problem is not None:
             raise RenderFailure(*problem)
         output.manifest.pages.update(pages)
         output.manifest.files.update(files)
+        output.manifest.sizes.update(sizes)
         output.written += written
     return len(todo)
 
@@ -344,16 +394,24 @@ def build_site(
     root, out = root.resolve(), out.resolve()
     state = state or BuildState()
     jobs = jobs or os.cpu_count() or 1
+    stamp = input_stamp(root, drafts)
+    previous = None if full or not out.is_dir() else read_manifest(out)
+    if up_to_date(out, previous, stamp):
+        assert previous is not None
+        report = Report()
+        for path, line, col, message in previous.warnings:
+            report.warning(Mark(path, line, col), message)
+        return BuildResult(report, up_to_date=True, files=len(previous.files), **previous.summary)
     project, report = load_project(root, cache=state.cache)
     archives = read_archives(root, project, report)
     result = BuildResult(report)
-    previous = None if full else read_manifest(out)
-    if previous is not None and not out.is_dir():
-        previous = None
     check_output_folder(root, out, read_manifest(out), report)
     if report.errors:
         return result
     result.years = assess(project, drafts)
+    result.built = [y.year.year for y in result.years]
+    result.units = sum(len(y.units) for y in result.years)
+    result.archived = [a.year for a in archives.current]
     renderer = make_renderer(root, project, result.years, archives)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -370,9 +428,11 @@ def build_site(
         add_data_files(result.years, output)
         add_static_files(root / "theme", result.years, output)
         add_archived_files(root, archives, output)
+        output.manifest.stamp = stamp
+        output.manifest.warnings = [[p.mark.path, p.mark.line, p.mark.col, p.message] for p in report.warnings]
+        output.manifest.summary = {"built": result.built, "archived": result.archived, "units": result.units}
         result.removed = output.publish()
         result.files, result.written = len(output.manifest.files), output.written
-        result.archived = [a.year for a in archives.current]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
