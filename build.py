@@ -19,7 +19,10 @@ YEAR = click.IntRange(1000, 9999)
 
 def project_root() -> Path:
     """The project to work on: $BULLETIN_ROOT if set (tests, other checkouts), else this folder."""
-    return Path(os.environ.get("BULLETIN_ROOT") or HERE).resolve()
+    root = Path(os.environ.get("BULLETIN_ROOT") or HERE).resolve()
+    if not root.is_dir():
+        raise click.UsageError(f"环境变量 BULLETIN_ROOT 指向的项目文件夹不存在：{root}")
+    return root
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,7 +73,11 @@ def freeze(year: int, day: str | None) -> None:
     """冻结已发布的年度：最后生成一次存入 archive/<YEAR>/，此后原样发布。"""
     from bulletin.site import freeze_year
 
-    archived = freeze_year(project_root(), year, _iso_date(day))
+    try:
+        archived = freeze_year(project_root(), year, _iso_date(day))
+    except DataError as exc:  # say what is wrong, not only how many
+        _print_problems(exc.report, err=True)
+        raise
     click.echo(
         f"已冻结 {year} 年度：{len(archived.files)} 个文件存入 archive/{year}/，清单 archive/{year}/manifest.json 记录了"
         f"每个文件的 SHA-256；content/{year}/year.yaml 的状态已改为 frozen。请把 archive/{year}/ 和 year.yaml 一并提交。"
@@ -85,7 +92,11 @@ def correct(year: int, reason: str, day: str | None) -> None:
     """发布已冻结年度的更正版：原版本原样保留在 archive/<YEAR>-v<N>/。"""
     from bulletin.site import correct_year
 
-    archived = correct_year(project_root(), year, reason, _iso_date(day))
+    try:
+        archived = correct_year(project_root(), year, reason, _iso_date(day))
+    except DataError as exc:  # say what is wrong, not only how many
+        _print_problems(exc.report, err=True)
+        raise
     previous = archived.corrections[-1].previous
     click.echo(
         f"已发布 {year} 年度第 {archived.version} 版（更正）：原版本移至 archive/{previous}/，网站地址 {previous}/index.html 保持可用。"
@@ -102,6 +113,18 @@ def _iso_date(day: str | None) -> str | None:
         return date.fromisoformat(day).isoformat()
     except ValueError:
         raise click.BadParameter(f"日期格式应为 2015-01-25，实际是“{day}”。", param_hint="--date") from None
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；默认只有本机能打开。")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="预览文件夹（默认用临时文件夹，退出时删除；不能是 site/）。")
+def serve(host: str, port: int, out: Path | None) -> None:
+    """本机预览（含草稿）：保存文件后页面自动刷新，数据有错时页面上列出每个错误。"""
+    from bulletin.serve import serve as run_preview
+
+    run_preview(project_root(), host=host, port=port, out=out)
 
 
 if __name__ == "__main__":

@@ -16,13 +16,14 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from .history import Standing
-from .problems import Mark, Report
+from .problems import ArchiveError, Mark, Report
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -52,6 +53,9 @@ class ArchivedYear:
     rubric_totals: dict[str, str]
     corrections: tuple[Correction, ...]
     files: dict[str, str] = field(hash=False)  # path inside the folder -> SHA-256
+    # The project files the year was rendered from (project path -> SHA-256), so that a later
+    # edit of a frozen year's data or text is noticed, and a correction has something to correct.
+    sources: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def current(self) -> bool:
@@ -73,11 +77,35 @@ class ArchivedYear:
                 for c in self.corrections
             ],
             "files": self.files,
+            "sources": self.sources,
         }
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def source_files(root: Path, year: int) -> dict[str, Path]:
+    """The project files a year's pages are made from: its data, its texts, the site settings."""
+    found = {"content/site.yaml": root / "content" / "site.yaml"}
+    for top in ("content", "rubrics", "scores"):
+        folder = root / top / str(year)
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and not path.name.startswith("."):
+                found[path.relative_to(root).as_posix()] = path
+    return found
+
+
+def source_hashes(root: Path, year: int, overrides: dict[str, bytes] | None = None) -> dict[str, str]:
+    overrides = overrides or {}
+    return {rel: sha256(overrides[rel] if rel in overrides else path.read_bytes())
+            for rel, path in source_files(root, year).items()}  # fmt: skip
+
+
+def changed_sources(root: Path, archived: ArchivedYear) -> list[str]:
+    """The project files of a frozen year that differ from when it was archived."""
+    now = source_hashes(root, archived.year)
+    return sorted(rel for rel in now.keys() | archived.sources.keys() if now.get(rel) != archived.sources.get(rel))
 
 
 def manifest_text(archived: ArchivedYear) -> str:
@@ -113,6 +141,7 @@ def read_manifest(folder: Path, rel: str, report: Report) -> ArchivedYear | None
             tuple(Correction(int(c["version"]), str(c["date"]), str(c["reason"]), str(c["previous"]))
                   for c in data["corrections"]),  # fmt: skip
             {str(k): str(v) for k, v in data["files"].items()},
+            {str(k): str(v) for k, v in data.get("sources", {}).items()},
         )
     except FileNotFoundError:
         report.error(where, "存档缺少清单文件 manifest.json，无法证明其内容未被改动。")
@@ -146,9 +175,16 @@ def verify(folder: Path, rel: str, archived: ArchivedYear, report: Report) -> bo
 
 
 def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
-    """Every archived version under archive/, each verified against its manifest."""
+    """Every archived version under archive/, each verified against its manifest.
+
+    The versions of a year must also be complete: every version a correction replaced is still
+    there, and no old version is left without the current one (else a version could be lost
+    without anyone noticing, and the notice's link to it would lead nowhere).
+    """
     base = root / "archive"
     found = []
+    read: list[ArchivedYear] = []
+    folders = []
     for folder in sorted(base.iterdir()) if base.is_dir() else []:
         if folder.name.startswith("."):
             continue
@@ -156,9 +192,43 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
         if not folder.is_dir() or not FOLDER.fullmatch(folder.name):
             report.error(Mark(rel), "archive/ 中只能有以年份命名的存档文件夹（如 2014、2014-v1）。")
             continue
+        folders.append(folder.name)
         archived = read_manifest(folder, rel, report)
-        if archived is not None and verify(folder, rel, archived, report):
+        if archived is None:
+            continue
+        read.append(archived)
+        if verify(folder, rel, archived, report):
             found.append(archived)
+    for archived in read:
+        if not archived.current:
+            continue
+        previous = [c.previous for c in archived.corrections]
+        for name in previous:
+            if name not in folders:
+                report.error(
+                    Mark(f"archive/{archived.folder}/{MANIFEST}"),
+                    f"{archived.year}年度已更正过，但更正前的版本 archive/{name}/ 不见了：更正前的版本必须原样保留。",
+                )
+        if [c.version for c in archived.corrections] != list(range(2, archived.version + 1)):
+            report.error(
+                Mark(f"archive/{archived.folder}/{MANIFEST}"),
+                f"存档清单写的是第{archived.version}版，但其中的更正记录与版本号对不上。",
+            )
+    recorded = {a.folder: {c.previous for c in a.corrections} for a in read if a.current}
+    for name in folders:
+        match = FOLDER.fullmatch(name)
+        if not (match and match["version"]):
+            continue
+        if match["year"] not in folders:
+            report.error(
+                Mark(f"archive/{name}"),
+                f"这是{match['year']}年度更正前的旧版本，但没有当前版本 archive/{match['year']}/：存档不完整。",
+            )
+        elif match["year"] in recorded and name not in recorded[match["year"]]:
+            report.error(
+                Mark(f"archive/{name}"),
+                f"archive/{match['year']}/manifest.json 的更正记录中没有这个旧版本：它不是用 correct 命令产生的。",
+            )
     return found
 
 
@@ -176,8 +246,7 @@ def standings(root: Path, archived: ArchivedYear) -> list[Standing]:
     ]
 
 
-def write_archive(folder: Path, files: dict[str, bytes], archived: ArchivedYear) -> None:
-    """Write a new archive folder (which must not exist yet) and its manifest."""
+def _write(folder: Path, files: dict[str, bytes], archived: ArchivedYear) -> None:
     folder.mkdir(parents=True)
     for name, data in files.items():
         target = folder / name
@@ -186,19 +255,69 @@ def write_archive(folder: Path, files: dict[str, bytes], archived: ArchivedYear)
     (folder / MANIFEST).write_text(manifest_text(archived), encoding="utf-8", newline="\n")
 
 
+def _staging(folder: Path) -> Path:
+    """A hidden folder beside an archive folder (read_archives skips it) to write it completely first."""
+    staging = folder.with_name(f".{folder.name}.new-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    return staging
+
+
+def write_archive(folder: Path, files: dict[str, bytes], archived: ArchivedYear) -> None:
+    """Write a new archive folder (which must not exist yet) and its manifest, all or nothing."""
+    if folder.exists():
+        raise ArchiveError(f"archive/{folder.name}/ 已经存在，不能覆盖。")
+    staging = _staging(folder)
+    try:
+        _write(staging, files, archived)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+STATUS_LINE = re.compile(rb"(?m)^(\xef\xbb\xbf)?(status:[ \t]*)(['\"]?)([A-Za-z]+)\3(?=[ \t]*(?:#|\r?$))")
+
+
+def with_status(year_file: Path, status: str) -> bytes:
+    """year.yaml's bytes with `status:` changed, every other byte (comments, BOM, CRLF) kept."""
+    data = year_file.read_bytes()
+    found = STATUS_LINE.search(data)
+    if found is None:
+        raise ArchiveError(f"{year_file.parent.name}年度的 year.yaml 中找不到顶格书写的“status: 状态”一行，无法改为 {status}。")
+    return data[: found.start(4)] + status.encode("ascii") + data[found.end(4) :]
+
+
 def set_status(year_file: Path, status: str) -> None:
     """Change `status:` in year.yaml in place, keeping every comment and the rest of the file."""
-    text = year_file.read_text(encoding="utf-8-sig")
-    new, count = re.subn(r"(?m)^(status:[ \t]*)[A-Za-z]+", rf"\g<1>{status}", text, count=1)
-    if count != 1:
-        raise ValueError(f"no status line in {year_file}")
-    year_file.write_text(new, encoding="utf-8", newline="")
+    year_file.write_bytes(with_status(year_file, status))
 
 
 def move_version(root: Path, archived: ArchivedYear) -> str:
     """Move the current version of a year to archive/<YEAR>-v<N>/, unchanged; return its name."""
     name = f"{archived.year}-v{archived.version}"
-    os.replace(root / "archive" / archived.folder, root / "archive" / name)
+    target = root / "archive" / name
+    if target.exists():  # os.replace would silently replace an empty folder; never guess
+        raise ArchiveError(f"archive/{name}/ 已经存在，不能把当前版本移过去；请先查明原因。")
+    os.replace(root / "archive" / archived.folder, target)
+    return name
+
+
+def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], archived: ArchivedYear) -> str:
+    """Replace the current version of a year by a new one; the old one moves to <YEAR>-v<N>/.
+
+    The new version is written completely first, beside the archive (hidden, so never read as
+    a version), and only then do the two folders move: a failure while writing leaves the
+    archive exactly as it was.
+    """
+    folder = root / "archive" / archived.folder
+    staging = _staging(folder)
+    try:
+        _write(staging, files, archived)
+        name = move_version(root, current)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    os.replace(staging, folder)
     return name
 
 

@@ -62,16 +62,18 @@ def rank_changes(by_year: dict[int, dict[str, Standing]]) -> dict[tuple[int, str
     changes: dict[tuple[int, str], RankChange] = {}
     years = sorted(by_year)
     for previous, current in zip(years, years[1:], strict=False):
+        # 上年 when the years follow each other; when the site skips a year, name the one compared.
+        then = "上年" if previous == current - 1 else f"{previous}年"
         for unit, now in by_year[current].items():
             if now.rank is None:
                 continue
             before = by_year[previous].get(unit)
             if before is None:
-                changes[(current, unit)] = RankChange(previous, None, None, f"{previous}年未参加考核")
+                changes[(current, unit)] = RankChange(previous, None, None, f"{then}未参加考核")
             elif before.rank is None:
-                changes[(current, unit)] = RankChange(previous, None, None, f"{previous}年未评分")
+                changes[(current, unit)] = RankChange(previous, None, None, f"{then}未评分")
             elif before.category != now.category:
-                changes[(current, unit)] = RankChange(previous, before.rank, None, f"{previous}年属{before.category_title}类")
+                changes[(current, unit)] = RankChange(previous, before.rank, None, f"{then}属{before.category_title}类")
             else:
                 changes[(current, unit)] = RankChange(previous, before.rank, before.rank - now.rank)
     return changes

@@ -142,7 +142,8 @@ class Renderer:
         self.changes = history.rank_changes(self.by_year)
         self.entries = sorted(
             [
-                *(YearEntry(y.year.year, y.data.bulletin.title if y.data.bulletin else y.year.title, y.year.date,
+                *(YearEntry(y.year.year, y.data.bulletin.title if y.data.bulletin else y.year.title,
+                            (y.data.bulletin.date if y.data.bulletin else None) or y.year.date,  # as the archive's
                             y.year.status, len(y.units), self.corrections.get(y.year.year, ())) for y in self.years),
                 *(YearEntry(a.year, a.bulletin_title, a.date, "frozen", len(self.by_year.get(a.year, {})),
                             a.corrections) for a in self.archived),
@@ -194,7 +195,8 @@ class Renderer:
         )  # fmt: skip
         results = {r.unit.id: result_digest(r) for r in year.units}
         changes = {u: self.change(number, u) for u in results}
-        everything = digest(nav, data.bulletin, list(results.values()))
+        # The bulletin shows every unit's result and its rank change since the year before.
+        everything = digest(nav, data.bulletin, list(results.values()), list(changes.values()))
         common = {"year": year, "corrections": corrections, "changes": changes}
         yield Page(
             f"{base}/index.html", "bulletin.html", {**common, "page": data.bulletin}, "bulletin", (everything,)
@@ -275,8 +277,10 @@ class Renderer:
             "site": self.site,
             "entries": self.entries,
             "root": root,
-            "yroot": root + page.path.split("/", 1)[0] + "/" if in_year else root,
-            "static": (root + page.path.split("/", 1)[0] + "/static/") if in_year else root + "static/",
+            # Links inside a year never name its folder, so that an archived version moved to
+            # <YEAR>-v<N>/ by a correction still links to its own pages, data and style.
+            "yroot": "../" * (depth - 1) if in_year else root,
+            "static": ("../" * (depth - 1) + "static/") if in_year else root + "static/",
             "path": page.path,
             "draft": in_year and page.context["year"].year.status == DRAFT,
         }

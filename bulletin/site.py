@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib import metadata
 import multiprocessing
 import os
 import shutil
@@ -115,8 +116,11 @@ def input_stamp(root: Path, drafts: bool) -> str:
     """A digest of every input file's path, size and modification time, the code and options."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{MANIFEST_VERSION}|{drafts}|{sys.version}".encode())
-    for name in ("jinja2", "markdown", "nh3", "yaml", "markupsafe"):
-        h.update(f"|{name}={getattr(sys.modules.get(name), '__version__', '?')}".encode())
+    for name in ("Jinja2", "Markdown", "nh3", "PyYAML", "MarkupSafe"):
+        try:
+            h.update(f"|{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"|{name}=?".encode())
     folders = [root / name for name in ("content", "rubrics", "scores", "theme", "archive")]
     for folder in [*folders, Path(__file__).parent]:
         for dirpath, dirnames, filenames in os.walk(folder):
@@ -176,14 +180,13 @@ def read_archives(root: Path, project: Project, report: Report) -> Archives:
             report.error(where, f"{year.year}年度的状态是 frozen，但没有存档 archive/{year.year}/；请用 python build.py freeze {year.year} 冻结。")
         elif year.status != FROZEN and (root / "archive" / str(year.year)).exists():
             report.error(where, f"{year.year}年度已冻结存档（archive/{year.year}/），状态必须是 frozen，不能改回 {year.status}。")
-        elif year.year in current and not report.errors:
-            archived = (root / "archive" / str(year.year) / "results.json").read_bytes()
-            if opendata.results_json(assess_year(data)).encode("utf-8") != archived:
-                report.warning(
-                    where,
-                    f"{year.year}年度已冻结，但现在的数据算出的结果与存档不同：网站仍发布存档的版本。"
-                    f"如确需更正，请用 python build.py correct {year.year} --reason \"更正原因\"。",
-                )
+        elif year.year in current and (changed := archive.changed_sources(root, current[year.year])):
+            shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 个文件" if len(changed) > 5 else "")
+            report.warning(
+                where,
+                f"{year.year}年度已冻结，但冻结后改动了 {shown}：网站仍发布存档的版本，这些改动不会公开。"
+                f"如确需更正，请用 python build.py correct {year.year} --reason \"更正原因\"。",
+            )
     standings = [s for a in current.values() for s in archive.standings(root, a)]
     return Archives(versions, standings)
 
@@ -238,7 +241,8 @@ class Output:
         self.manifest.sizes[rel] = p.sizes.get(rel, -1)
         return True
 
-    def add(self, rel: str, data: bytes, fingerprint: str | None = None) -> None:
+    def add(self, rel: str, data: bytes, fingerprint: str | None = None, verify: bool = False) -> None:
+        """Add a file of the new site; `verify`: also compare the published copy's bytes, not only the record."""
         content_hash = hashlib.sha256(data).hexdigest()
         if fingerprint is not None:
             self.manifest.pages[rel] = fingerprint
@@ -246,7 +250,8 @@ class Output:
         self.manifest.sizes[rel] = len(data)
         p = self.previous
         if p is not None and p.files.get(rel) == content_hash and (self.out / rel).is_file():
-            return  # same bytes: never rewrite a file that did not change
+            if not verify or hashlib.sha256((self.out / rel).read_bytes()).hexdigest() == content_hash:
+                return  # same bytes: never rewrite a file that did not change
         if rel.startswith("/") or ".." in rel.split("/") or "\\" in rel or ":" in rel:
             raise ValueError(f"refusing to write outside the output folder: {rel}")
         target = self.staging / rel
@@ -374,7 +379,8 @@ def add_archived_files(root: Path, archives: Archives, output: Output) -> None:
     for archived in archives.versions:
         folder = root / "archive" / archived.folder
         for name in [*archived.files, archive.MANIFEST]:  # the manifest too, for anyone to verify
-            output.add(f"{archived.folder}/{name}", (folder / name).read_bytes())
+            # verify: a copy of a frozen page edited in the output is put back as archived.
+            output.add(f"{archived.folder}/{name}", (folder / name).read_bytes(), verify=True)
 
 
 def make_renderer(root: Path, project: Project, years: list[YearResults], archives: Archives,
@@ -448,7 +454,10 @@ def year_files(root: Path, project: Project, archives: Archives, number: int,
     target = next(y for y in project.years if y.year.year == number)
     frozen = assess_year(replace(target, year=replace(target.year, status=FROZEN)))
     years = [frozen, *(y for y in years if y.year.year != number)]
-    renderer = make_renderer(root, project, years, archives, {number: corrections})
+    # The year is rendered anew here: its archived versions (when correcting) must not count twice.
+    others = Archives([a for a in archives.versions if a.year != number],
+                      [s for s in archives.standings if s.year != number])  # fmt: skip
+    renderer = make_renderer(root, project, years, others, {number: corrections})
     prefix = f"{number}/"
     files = {}
     for page in renderer.pages():
@@ -472,7 +481,7 @@ def _prepare(root: Path, number: int) -> tuple[Project, Archives]:
 
 
 def _archived_year(project: Project, number: int, files: dict[str, bytes], version: int, frozen: str,
-                   corrections: tuple[Correction, ...]) -> ArchivedYear:  # fmt: skip
+                   corrections: tuple[Correction, ...], sources: dict[str, str]) -> ArchivedYear:  # fmt: skip
     data = next(y for y in project.years if y.year.year == number)
     year = data.year
     return ArchivedYear(
@@ -483,6 +492,7 @@ def _archived_year(project: Project, number: int, files: dict[str, bytes], versi
         {r.id: format(r.total, "f") for r in data.rubrics.values()},
         corrections,
         {name: archive.sha256(blob) for name, blob in files.items()},
+        sources,
     )  # fmt: skip
 
 
@@ -496,10 +506,13 @@ def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear
     folder = root / "archive" / str(number)
     if folder.exists():
         raise ArchiveError(f"archive/{number}/ 已经存在：这一年度已冻结过。如需更正，请用 correct 命令。")
+    year_file = root / "content" / str(number) / "year.yaml"
+    marked = archive.with_status(year_file, FROZEN)  # fails before anything is written
     files = year_files(root, project, archives, number)
-    archived = _archived_year(project, number, files, 1, day or archive.today(), ())
+    sources = archive.source_hashes(root, number, {f"content/{number}/year.yaml": marked})
+    archived = _archived_year(project, number, files, 1, day or archive.today(), (), sources)
     archive.write_archive(folder, files, archived)
-    archive.set_status(root / "content" / str(number) / "year.yaml", FROZEN)
+    year_file.write_bytes(marked)
     return archived
 
 
@@ -513,6 +526,12 @@ def correct_year(root: Path, number: int, reason: str, day: str | None = None) -
     current = next((a for a in archives.current if a.year == number), None)
     if current is None:
         raise ArchiveError(f"{number}年度还没有冻结，不需要更正：直接修改数据后重新生成即可。")
+    # A correction corrects the year's data or texts: a new theme or code alone is no reason
+    # to republish a frozen year, and identical pages would be no correction at all.
+    if current.sources and not archive.changed_sources(root, current):
+        raise ArchiveError(
+            f"{number}年度的数据和文字自冻结以来没有改动，没有需要更正的内容。请先修改数据或文字，再运行 correct。"
+        )
     unchanged = year_files(root, project, archives, number, current.corrections)
     if {n: archive.sha256(b) for n, b in unchanged.items()} == current.files:
         raise ArchiveError(f"{number}年度的数据和文字与存档完全相同，没有需要更正的内容。请先修改数据，再运行 correct。")
@@ -520,7 +539,7 @@ def correct_year(root: Path, number: int, reason: str, day: str | None = None) -
     correction = Correction(current.version + 1, day or archive.today(), reason, previous)
     corrections = (*current.corrections, correction)
     files = year_files(root, project, archives, number, corrections)
-    archived = _archived_year(project, number, files, current.version + 1, current.frozen, corrections)
-    archive.move_version(root, current)
-    archive.write_archive(root / "archive" / str(number), files, archived)
+    sources = archive.source_hashes(root, number)
+    archived = _archived_year(project, number, files, current.version + 1, current.frozen, corrections, sources)
+    archive.publish_version(root, current, files, archived)  # writes the new version, then moves both
     return archived
