@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,23 @@ class Bar:
     maximum: Decimal
     reference: Decimal | None = None  # e.g. the category average, drawn as a tick
     highlight: bool = False
+
+
+LABEL_FONT = 13  # px of .chart-label in style.css, in the chart's own units
+
+
+def _text_width(text: str, font: float = LABEL_FONT) -> float:
+    """A safe estimate of the drawn width: CJK, full-width and ambiguous signs (…“”) 1 em, others 0.6 em."""
+    return sum(font if unicodedata.east_asian_width(c) in "WFA" else font * 0.6 for c in text)
+
+
+def fit_label(label: str, room: float, font: float = LABEL_FONT) -> str:
+    """The label, shortened with an ellipsis if needed so that it fits in `room` units."""
+    if _text_width(label, font) <= room:
+        return label
+    while label and _text_width(label + "…", font) > room:
+        label = label[:-1]
+    return label + "…"
 
 
 def _x(value: Decimal, maximum: Decimal, width: float) -> float:
@@ -38,9 +56,12 @@ def bar_chart(bars: Sequence[Bar], title: str, reference_label: str | None = Non
     ]
     for i, bar in enumerate(bars):
         y = i * row + 4
-        label = bar.label if len(bar.label) <= 12 else bar.label[:11] + "…"
+        # Anchored at its end 8 units left of the bar: a longer label would be cut off at the left.
+        label = fit_label(bar.label, label_width - 10)
+        full = f"<title>{escape(bar.label)}</title>" if label != bar.label else ""
         parts.append(
-            f'<text class="chart-label" x="{label_width - 8}" y="{y + bar_h - 3}" text-anchor="end">{escape(label)}</text>'
+            f'<text class="chart-label" x="{label_width - 8}" y="{y + bar_h - 3}" text-anchor="end">'
+            f"{full}{escape(label)}</text>"
         )
         parts.append(f'<rect class="chart-track" x="{label_width}" y="{y}" width="{plot_w}" height="{bar_h}"/>')
         if bar.value is None:

@@ -34,13 +34,19 @@ def _filter(tag: str, attribute: str, value: str) -> str | None:
 
 
 def to_html(text: str | None, shift_headings: bool = True) -> Markup:
-    """Render Markdown and sanitise the result; `# Heading` becomes h2 under the page's h1."""
+    """Render Markdown and sanitise the result; the top heading becomes h2 under the page's h1."""
     if not text:
         return Markup("")
     _md.reset()
     html = _md.convert(text)
     if shift_headings:
-        html = re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html)
+        # The page's title is its h1: the text's top heading level becomes h2 whether the author
+        # wrote `#` or `##`, so that no level is skipped (h1 straight to h3).
+        levels = [int(level) for level in re.findall(r"<h([1-6])\b", html)]
+        shift = 2 - min(levels) if levels else 0
+        html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
+    # Markdown's table headers are column headers; say so for screen readers.
+    html = re.sub(r"<th(?=[\s>])(?![^>]*\bscope=)", '<th scope="col"', html)
     clean = nh3.clean(
         html,
         tags=TAGS,
