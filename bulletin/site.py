@@ -144,6 +144,15 @@ def up_to_date(out: Path, previous: Manifest | None, stamp: str) -> bool:
     return len(previous.sizes) == len(previous.files)
 
 
+def quiet_drafts(project: Project, report: Report) -> None:
+    """Drop the warnings about draft years that this build leaves out (`check` still shows them)."""
+    drafts = {str(y.year.year) for y in project.years if y.year.status == DRAFT}
+    report.problems = [
+        p for p in report.problems
+        if p.severity == "error" or p.mark.path.split("/")[1:2] not in ([d] for d in drafts)
+    ]  # fmt: skip
+
+
 def assess(project: Project, drafts: bool) -> list[YearResults]:
     """Score and rank every year rendered in this build (frozen years come from the archive)."""
     return [assess_year(y) for y in project.years if (drafts or y.year.status != DRAFT) and y.year.status != FROZEN]
@@ -410,6 +419,8 @@ def build_site(
         return BuildResult(report, up_to_date=True, files=len(previous.files), **previous.summary)
     project, report = load_project(root, cache=state.cache)
     archives = read_archives(root, project, report)
+    if not drafts:
+        quiet_drafts(project, report)
     result = BuildResult(report)
     check_output_folder(root, out, read_manifest(out), report)
     if report.errors:
