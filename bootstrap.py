@@ -52,6 +52,23 @@ def ensure_venv(requirements: str) -> None:
     stamp.write_text(wanted.hexdigest(), encoding="utf-8")
 
 
+def run_child(*args: str | Path) -> int:
+    """Run a command and return its exit status; Ctrl+C reaches it too, so let it stop by itself.
+
+    subprocess.run would give it 0.25 s, then kill it: `serve` could not remove its preview
+    folder or say it stopped, and a KeyboardInterrupt traceback would follow.
+    """
+    with subprocess.Popen([str(a) for a in args], cwd=ROOT) as child:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            try:
+                return child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                return 130
+
+
 def find_chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
         if path := shutil.which(name):
@@ -82,7 +99,7 @@ def main(argv: list[str]) -> int:
         return result.returncode
     if command in ("build", "check", "serve"):
         ensure_venv("requirements.txt")
-        return subprocess.run([str(PYTHON), str(ROOT / "build.py"), command, *rest], cwd=ROOT).returncode
+        return run_child(PYTHON, ROOT / "build.py", command, *rest)
     if command == "bench":
         ensure_venv("requirements-test.txt")
         return subprocess.run([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT).returncode

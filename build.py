@@ -119,7 +119,7 @@ def _iso_date(day: str | None) -> str | None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；默认只有本机能打开。")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="预览文件夹（默认用临时文件夹，退出时删除；不能是 site/）。")
+              help="预览文件夹（默认在本用户的缓存文件夹里，不在项目中，退出时删除；不能是 site/）。")
 def serve(host: str, port: int, out: Path | None) -> None:
     """本机预览（含草稿）：保存文件后页面自动刷新，数据有错时页面上列出每个错误。"""
     from bulletin.serve import serve as run_preview
