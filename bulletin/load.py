@@ -673,7 +673,7 @@ class Loader:
         if "scores" not in f or unit.rubric not in rubrics:
             return None
         rubric = rubrics[unit.rubric]
-        items = {item.id: item.applied(unit.attributes) for item in rubric.items()}
+        items = rubric.applied(unit.attributes)
         answers: dict[str, Answer] = {}
         snode = f["scores"]
         complete = True

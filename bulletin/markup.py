@@ -10,6 +10,7 @@ job one must not do by hand.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import markdown
@@ -33,6 +34,7 @@ def _filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+@functools.lru_cache(maxsize=4096)  # the preview renders the same opinions again and again
 def to_html(text: str | None, shift_headings: bool = True) -> Markup:
     """Render Markdown and sanitise the result; the top heading becomes h2 under the page's h1."""
     if not text:

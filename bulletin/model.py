@@ -161,9 +161,18 @@ class Rubric:
     dimensions: tuple[Dimension, ...]
     description: str | None = None
     short_title: str | None = None  # for navigation, e.g. 县(区)评分标准
+    _applied: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def items(self) -> list[Item]:
         return [item for d in self.dimensions for item in d.items]
+
+    def applied(self, attributes: dict[str, AttributeValue]) -> dict[str, AppliedItem]:
+        """Every item as it applies to units with these attributes (units share a few: cached)."""
+        key = tuple((k, type(v).__name__, v) for k, v in sorted(attributes.items()))
+        found = self._applied.get(key)
+        if found is None:
+            found = self._applied[key] = {item.id: item.applied(attributes) for item in self.items()}
+        return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,20 +38,35 @@ def unit_record(result: UnitResult) -> dict[str, object]:
     }
 
 
-def _json(value: object) -> str:
-    """JSON text in which Decimals become numbers written from their exact decimal text."""
+def _value(value: object) -> str:
+    """One JSON value; Decimals become numbers written from their exact decimal text."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         return decimal_text(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_json(v) for v in value) + "]"
+    if isinstance(value, int):
+        return str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _mapping(values: dict[str, object]) -> str:
+    return "{" + ", ".join(f'"{k}": {_value(v)}' for k, v in values.items()) + "}"  # keys are checked ids
+
+
+def record_json(result: UnitResult) -> str:
+    """One unit's record as JSON text, in the field order of the data contract."""
+    record = unit_record(result)
+    dimensions, items = record.pop("dimensions"), record.pop("items")
+    assert isinstance(dimensions, dict) and isinstance(items, dict)
+    fields = ", ".join(f'"{k}": {_value(v)}' for k, v in record.items())
+    return f'{{{fields}, "dimensions": {_mapping(dimensions)}, "items": {_mapping(items)}}}'
 
 
 def results_json(results: YearResults) -> str:
     year = results.year
-    units = ",\n  ".join(_json(unit_record(r)) for r in results.units)
+    units = ",\n  ".join(record_json(r) for r in results.units)
     head = f'"year": {year.year}, "title": {json.dumps(year.title, ensure_ascii=False)}, "status": "{year.status}"'
     return f'{{{head},\n "units": [\n  {units}\n ]}}\n'
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,23 @@ def percent(value: Decimal | None, maximum: Decimal) -> str:
     return decimal_text(round(value / maximum * 100, 1))
 
 
+@functools.lru_cache(maxsize=8)
+def environment(theme: Path) -> jinja2.Environment:
+    """The theme's Jinja environment, kept between builds (it recompiles templates that change)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(theme / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=True,
+    )
+    env.filters.update(num=num, cn_date=cn_date, rank_text=rank_text, percent=percent, markdown=markup.to_html)
+    env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart, Bar=charts.Bar)
+    return env
+
+
 class Renderer:
     """Knows the theme and every year, and yields the pages of the site.
 
@@ -118,18 +136,7 @@ class Renderer:
         self.years = sorted(years, key=lambda y: y.year.year, reverse=True)
         self.archived = [a for a in archived if a.current]
         self.corrections = corrections or {}
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(theme / "templates"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.env.filters.update(
-            num=num, cn_date=cn_date, rank_text=rank_text, percent=percent, markdown=markup.to_html
-        )
-        self.env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart, Bar=charts.Bar)
+        self.env = environment(theme)
         self._rubric_digests: dict[int, tuple[Rubric, str]] = {}
         # Templates and the code that draws pages decide every page's bytes as much as the data.
         code = Path(__file__).parent

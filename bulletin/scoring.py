@@ -156,10 +156,11 @@ def score_unit(unit: Unit, rubric: Rubric, sheet: ScoreSheet | None, method: str
     if sheet is None or not sheet.complete:
         return UnitScore(unit, rubric, sheet, (), None)
     dimensions = []
+    applied_items = rubric.applied(unit.attributes)
     for dimension in rubric.dimensions:
         items = []
         for item in dimension.items:
-            applied = item.applied(unit.attributes)
+            applied = applied_items[item.id]
             answer = sheet.answers[item.id]
             items.append(ItemScore(applied, answer, score_answer(applied, answer, method), sheet.notes.get(item.id)))
         subtotal = sum((i.score for i in items), Decimal(0))
