@@ -64,6 +64,8 @@ def build(drafts: bool, out: Path | None, full: bool) -> None:
     if result.report.errors:
         raise DataError(result.report)
     click.echo(result.summary())
+    if os.environ.get("BULLETIN_TIMINGS"):
+        click.echo(" ".join(f"{step} {seconds:.2f}s" for step, seconds in result.timings.items()), err=True)
 
 
 @cli.command()

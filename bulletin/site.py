@@ -9,6 +9,8 @@ differ, so an incremental build gives exactly the bytes of a clean one.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 from importlib import metadata
@@ -17,6 +19,8 @@ import os
 import shutil
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -55,6 +59,12 @@ class BuildResult:
     written: int = 0  # files whose bytes changed
     removed: int = 0  # files of the last build that no longer exist
     up_to_date: bool = False  # nothing changed since the last build
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks
+
+    def lap(self, step: str, started: float) -> float:
+        now = time.perf_counter()
+        self.timings[step] = round(now - started, 3)
+        return now
 
     def summary(self) -> str:
         years = "、".join(map(str, self.built)) or "无"
@@ -407,7 +417,6 @@ def build_site(
 ) -> BuildResult:
     """Build the site into `out`; on any error leave `out` exactly as it was."""
     root, out = root.resolve(), out.resolve()
-    state = state or BuildState()
     jobs = jobs or os.cpu_count() or 1
     stamp = input_stamp(root, drafts)
     previous = None if full or not out.is_dir() else read_manifest(out)
@@ -417,11 +426,44 @@ def build_site(
         for path, line, col, message in previous.warnings:
             report.warning(Mark(path, line, col), message)
         return BuildResult(report, up_to_date=True, files=len(previous.files), **previous.summary)
-    project, report = load_project(root, cache=state.cache)
+    with quiet_collector():
+        return _build(root, out, drafts, state, jobs, stamp, previous)
+
+
+@contextlib.contextmanager
+def quiet_collector() -> Iterator[None]:
+    """Keep Python's cycle collector off while the model grows, and off the model afterwards.
+
+    Loading and scoring allocate millions of small acyclic objects; collecting while they pile
+    up cost a third of the build at 10,000 units. Once the model is built it is frozen out of
+    the collector's sight (`settle`), the collector runs again for the rendering's garbage, and
+    at the end the model is handed back so a long-running preview can free it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def settle() -> None:
+    gc.freeze()
+    gc.enable()
+
+
+def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: int, stamp: str,
+           previous: Manifest | None) -> BuildResult:  # fmt: skip
+    started = time.perf_counter()
+    # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
+    project, report = load_project(root, cache=state.cache if state else None)
     archives = read_archives(root, project, report)
     if not drafts:
         quiet_drafts(project, report)
     result = BuildResult(report)
+    started = result.lap("load", started)
     check_output_folder(root, out, read_manifest(out), report)
     if report.errors:
         return result
@@ -429,13 +471,16 @@ def build_site(
     result.built = [y.year.year for y in result.years]
     result.units = sum(len(y.units) for y in result.years)
     result.archived = [a.year for a in archives.current]
+    started = result.lap("score", started)
     renderer = make_renderer(root, project, result.years, archives)
+    settle()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         output = Output(out, staging, previous)
         try:
             result.rendered = render_pages(renderer, output, root, jobs)
+            started = result.lap("render", started)
         except jinja2.TemplateError as exc:
             report.error(*template_problem(exc, root))
             return result
@@ -448,8 +493,10 @@ def build_site(
         output.manifest.stamp = stamp
         output.manifest.warnings = [[p.mark.path, p.mark.line, p.mark.col, p.message] for p in report.warnings]
         output.manifest.summary = {"built": result.built, "archived": result.archived, "units": result.units}
+        started = result.lap("data", started)
         result.removed = output.publish()
         result.files, result.written = len(output.manifest.files), output.written
+        result.lap("publish", started)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result

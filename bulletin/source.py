@@ -23,6 +23,16 @@ try:  # libyaml's parser is several times faster; the pure-Python one gives the 
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
+from yaml import (  # noqa: E402 - the event classes, for dispatch on the exact class
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
 MAX_DEPTH = 32
 ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
@@ -202,41 +212,48 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
             top[2].append((top[3], node))
             top[3] = None
 
+    def refuse(event: yaml.NodeEvent) -> None:
+        """Anchors and tags other than the plain ones are refused, never interpreted."""
+        if event.anchor is not None:
+            raise ParseFailure(mark(event.start_mark), f"不支持锚点“&{event.anchor}”，请把内容直接写出来。")
+        tag = getattr(event, "tag", None)
+        if tag not in ALLOWED_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
+            raise ParseFailure(mark(event.start_mark), f"不支持标签“{shown}”，请去掉以“!”开头的标签。")
+
+    base = 1 + line_offset
+    # Dispatch on the event's exact class: this loop runs for every value of every file.
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.DocumentStartEvent):
+            cls = type(event)
+            if cls is ScalarEvent:
+                if event.anchor is not None or event.tag not in ALLOWED_TAGS:
+                    refuse(event)
+                value, style, start = event.value, event.style, event.start_mark
+                # YAML does not count U+3000 / U+00A0 as space, so at the start of a line they
+                # silently become part of a key or value instead of indentation.
+                if not style and value and value[0] in ODD_SPACES and _indent_before(text, start):
+                    raise _odd_indent(mark(start), value[0])
+                if style == "|" or style == ">":
+                    block_scalars.append((start.line, event.end_mark.line))
+                add(Scalar(value, not style, Mark(rel, start.line + base, start.column + 1)))
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if event.anchor is not None or event.tag not in ALLOWED_TAGS:
+                    refuse(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise ParseFailure(mark(event.start_mark), f"嵌套层数超过{MAX_DEPTH}层，文件结构不对。")
+                stack.append(["map" if cls is MappingStartEvent else "seq", mark(event.start_mark), [], None])
+                seen_keys.append({})
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                kind, start_mark, children, _ = stack.pop()
+                seen_keys.pop()
+                add(Mapping(tuple(children), start_mark) if kind == "map" else Sequence(tuple(children), start_mark))
+            elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise ParseFailure(mark(event.start_mark), "一个文件只能有一个YAML文档（不能有第二个“---”）。")
-                continue
-            if isinstance(event, yaml.AliasEvent):
+            elif cls is AliasEvent:
                 raise ParseFailure(mark(event.start_mark), f"不支持别名“*{event.anchor}”，请把内容直接写出来。")
-            if isinstance(event, yaml.NodeEvent):
-                if event.anchor is not None:
-                    raise ParseFailure(mark(event.start_mark), f"不支持锚点“&{event.anchor}”，请把内容直接写出来。")
-                tag = getattr(event, "tag", None)
-                if tag not in ALLOWED_TAGS:
-                    shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
-                    raise ParseFailure(mark(event.start_mark), f"不支持标签“{shown}”，请去掉以“!”开头的标签。")
-            if isinstance(event, yaml.ScalarEvent):
-                # YAML does not count U+3000 / U+00A0 as space, so at the start of a line they
-                # silently become part of a key or value instead of indentation.
-                if not event.style and event.value and event.value[0] in ODD_SPACES:
-                    if _indent_before(text, event.start_mark):
-                        raise _odd_indent(mark(event.start_mark), event.value[0])
-                if event.style in ("|", ">"):
-                    block_scalars.append((event.start_mark.line, event.end_mark.line))
-                add(Scalar(event.value, not event.style, mark(event.start_mark)))
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                if len(stack) >= MAX_DEPTH:
-                    raise ParseFailure(mark(event.start_mark), f"嵌套层数超过{MAX_DEPTH}层，文件结构不对。")
-                kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-                stack.append([kind, mark(event.start_mark), [], None])
-                seen_keys.append({})
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                kind, start, children, _ = stack.pop()
-                seen_keys.pop()
-                add(Mapping(tuple(children), start) if kind == "map" else Sequence(tuple(children), start))
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         # A full-width space in the indentation is the likely cause of whatever broke here.
