@@ -44,9 +44,17 @@ def _x(value: Decimal, maximum: Decimal, width: float) -> float:
     return round(float(value / maximum) * width, 1)
 
 
+BAR_PLOT_WIDTH = 420
+
+
+def bar_position(value: Decimal, maximum: Decimal) -> float:
+    """Where a value is drawn along a bar: all a page shows of, say, a category average."""
+    return _x(value, maximum, BAR_PLOT_WIDTH)
+
+
 def bar_chart(bars: Sequence[Bar], title: str, reference_label: str | None = None, label_width: int = 150) -> Markup:
     """Horizontal bars, one per row, each against its own maximum, with an optional reference tick."""
-    row, bar_h, plot_w, value_w = 26, 16, 420, 70
+    row, bar_h, plot_w, value_w = 26, 16, BAR_PLOT_WIDTH, 70
     width = label_width + plot_w + value_w
     height = row * len(bars) + (22 if reference_label else 6)
     parts = [

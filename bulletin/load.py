@@ -331,9 +331,21 @@ class Loader:
         rubrics: dict[str, Rubric] = {}
         for path in self.files(folder, ".yaml"):
             node = self.yaml(path)
-            if node is not None and (rubric := self.rubric(node, path)) is not None:
+            if node is not None and (rubric := self.derive("rubric", path, (node,), self.rubric, node, path)):
                 rubrics[rubric.id] = rubric
         return rubrics
+
+    def derive(self, kind: str, path: Path, key: tuple, make, *args):  # noqa: ANN001, ANN201
+        """`make(*args)`, or what it gave last time for the same inputs `key` (in the preview)."""
+        if self.cache is None:
+            return make(*args)
+        rel = self.rel(path)
+        found, value = self.cache.recall(kind, rel, key, self.report)
+        if not found:
+            start = len(self.report.problems)
+            value = make(*args)
+            self.cache.remember(kind, rel, key, value, self.report.problems[start:])
+        return value
 
     def rubric(self, node: Node, path: Path) -> Rubric | None:
         r = self.report
@@ -515,6 +527,12 @@ class Loader:
         The ids are None when the list itself cannot be read: then nothing is known about them.
         """
         node = self.yaml(path)
+        key = (node, year, tuple(rubrics.items()))
+        return self.derive("units", path, key, self._units, node, path, year, rubrics)
+
+    def _units(
+        self, node: Node | None, path: Path, year: Year | None, rubrics: dict[str, Rubric]
+    ) -> tuple[tuple[Unit, ...], set[str] | None]:
         if node is None:
             return (), None
         r = self.report
@@ -633,7 +651,12 @@ class Loader:
         paths = self.files(folder, ".yaml")
         for path in paths:
             node = self.yaml(path)
-            if node is not None and (sheet := self.sheet(node, path, year, by_id, listed, rubrics)) is not None:
+            if node is None:
+                continue
+            unit = by_id.get(path.stem)
+            key = (node, year, unit, rubrics.get(unit.rubric) if unit else None, listed is None or path.stem in listed)
+            sheet = self.derive("sheet", path, key, self.sheet, node, path, year, by_id, listed, rubrics)
+            if sheet is not None:
                 sheets[sheet.unit] = sheet
         files = {p.stem for p in paths}
         for unit in units:

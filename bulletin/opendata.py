@@ -55,8 +55,22 @@ def _mapping(values: dict[str, object]) -> str:
     return "{" + ", ".join(f'"{k}": {_value(v)}' for k, v in values.items()) + "}"  # keys are checked ids
 
 
+def _remembered(result: UnitResult, kind: str, make) -> str:  # noqa: ANN001
+    """A unit's text made once per score and ranking (the preview reuses unchanged scores)."""
+    key = (kind, result.rank, result.tied, result.grade, result.weighted, result.commended,
+           result.commendation_reason, result.rectify, result.rectification_reason)  # fmt: skip
+    memo = result.score.memo
+    if memo.get(kind, (None,))[0] != key:
+        memo[kind] = (key, make(result))
+    return memo[kind][1]
+
+
 def record_json(result: UnitResult) -> str:
     """One unit's record as JSON text, in the field order of the data contract."""
+    return _remembered(result, "json", _record_json)
+
+
+def _record_json(result: UnitResult) -> str:
     record = unit_record(result)
     dimensions, items = record.pop("dimensions"), record.pop("items")
     assert isinstance(dimensions, dict) and isinstance(items, dict)

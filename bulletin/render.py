@@ -46,9 +46,14 @@ def digest(*parts: object) -> str:
 def result_digest(r: UnitResult) -> str:
     """Everything a page may show of a unit's result, without repeating its rubric."""
     s = r.score
+    scored = s.memo.get("digest")
+    if scored is None:  # the costly part, kept with the score (reused by the preview)
+        scored = s.memo["digest"] = digest(
+            r.unit, s.rubric.id, s.sheet, s.total, [(d.dimension.id, d.subtotal) for d in s.dimensions]
+        )
     return digest(
-        r.unit, s.rubric.id, s.sheet, s.total, [(d.dimension.id, d.subtotal) for d in s.dimensions],
-        r.rank, r.tied, r.grade, r.weighted, r.commended, r.commendation_reason, r.rectify, r.rectification_reason,
+        scored, r.rank, r.tied, r.grade, r.weighted, r.commended, r.commendation_reason, r.rectify,
+        r.rectification_reason,
     )  # fmt: skip
 
 
@@ -220,6 +225,13 @@ class Renderer:
         for ranking in year.rankings:
             ordered = list(ranking.results)
             scored = sum(1 for r in ordered if r.scored)
+            # A unit page shows the category's averages only as ticks on its chart: a change of
+            # the average that moves no tick need not render the whole category again.
+            ticks = {
+                id(rubric): [(d.id, charts.bar_position(ranking.dimension_averages[d.id], d.points))
+                             for d in rubric.dimensions if d.id in ranking.dimension_averages]
+                for rubric in {id(r.score.rubric): r.score.rubric for r in ordered}.values()
+            }  # fmt: skip
             for i, result in enumerate(ordered):
                 previous = ordered[i - 1] if i > 0 else None
                 following = ordered[i + 1] if i + 1 < len(ordered) else None
@@ -230,7 +242,7 @@ class Renderer:
                      "scored_count": scored},
                     f"units:{result.unit.id}",
                     (nav, results[result.unit.id], changes[result.unit.id],
-                     self.rubric_digest_of(result.score.rubric), ranking.category, ranking.dimension_averages,
+                     self.rubric_digest_of(result.score.rubric), ranking.category, ticks[id(result.score.rubric)],
                      scored, previous and results[previous.unit.id], following and results[following.unit.id]),
                 )  # fmt: skip
         for rubric in data.rubrics.values():

@@ -34,7 +34,7 @@ from .load import load_project
 from .model import DRAFT, FROZEN, Project
 from .problems import ArchiveError, DataError, Mark, Report
 from .render import Page, Renderer
-from .scoring import YearResults, assess_year
+from .scoring import UnitScore, YearResults, assess_year
 
 MANIFEST_VERSION = 1
 INPUT_FOLDERS = ("content", "rubrics", "scores", "theme", "archive", "bulletin", "tests")
@@ -45,6 +45,7 @@ class BuildState:
     """What one process keeps between builds (the preview server): parsed files."""
 
     cache: ParseCache = field(default_factory=ParseCache)
+    scores: dict[int, dict[str, UnitScore]] = field(default_factory=dict)  # per year, per unit
 
 
 @dataclass
@@ -163,9 +164,13 @@ def quiet_drafts(project: Project, report: Report) -> None:
     ]  # fmt: skip
 
 
-def assess(project: Project, drafts: bool) -> list[YearResults]:
+def assess(project: Project, drafts: bool, state: BuildState | None = None) -> list[YearResults]:
     """Score and rank every year rendered in this build (frozen years come from the archive)."""
-    return [assess_year(y) for y in project.years if (drafts or y.year.status != DRAFT) and y.year.status != FROZEN]
+    return [
+        assess_year(y, state.scores.setdefault(y.year.year, {}) if state else None)
+        for y in project.years
+        if (drafts or y.year.status != DRAFT) and y.year.status != FROZEN
+    ]
 
 
 def status_mark(root: Path, year: int) -> Mark:
@@ -467,7 +472,7 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     check_output_folder(root, out, read_manifest(out), report)
     if report.errors:
         return result
-    result.years = assess(project, drafts)
+    result.years = assess(project, drafts, state)
     result.built = [y.year.year for y in result.years]
     result.units = sum(len(y.units) for y in result.years)
     result.archived = [a.year for a in archives.current]
