@@ -134,6 +134,19 @@ def cli() -> click.Group:
     return load_cli()
 
 
+def as_published(dest: Path) -> None:
+    """Turn the copy's frozen years back into published ones, as they were before freezing.
+
+    The sample ships 2014 frozen (archive/2014/); tests work on the data as staff edit it, and
+    the archive tests freeze it themselves. tests/test_years.py checks the sample as shipped.
+    """
+    from bulletin.archive import with_status
+
+    for year_file in (dest / "content").glob("*/year.yaml"):
+        if "status: frozen" in year_file.read_text(encoding="utf-8"):
+            year_file.write_bytes(with_status(year_file, "published"))
+
+
 def copy_sample(dest: Path) -> None:
     year = str(SAMPLE_YEAR)
     (dest / "content").mkdir(parents=True)
@@ -141,6 +154,7 @@ def copy_sample(dest: Path) -> None:
     shutil.copytree(REPO / "content" / year, dest / "content" / year)
     shutil.copytree(REPO / "rubrics" / year, dest / "rubrics" / year)
     shutil.copytree(REPO / "scores" / year, dest / "scores" / year)
+    as_published(dest)
 
 
 @pytest.fixture(scope="session")
@@ -297,6 +311,7 @@ def copy_site_project(dest: Path) -> Path:
     """Copy every year of the sample (content/, rubrics/, scores/) and the theme to `dest`."""
     for name in SITE_INPUTS:
         shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    as_published(dest)
     return dest
 
 

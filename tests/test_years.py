@@ -322,3 +322,26 @@ def test_unit_that_changed_category_shows_no_numeric_change(three_years):
     # Everyone else in the three years still gets the change their results imply.
     assert check_rank_changes(plain, "2016", "2015") == 35
     assert check_rank_changes(plain, "2015", "2014") == 35
+
+
+# -- the sample as shipped --------------------------------------------------------------------------
+
+
+def test_the_sample_ships_2014_frozen_and_2015_published(tmp_path):
+    """The repository's own data: 2014 frozen with its archive, 2015 published, both built."""
+    from conftest import REPO, SITE_INPUTS
+
+    root = tmp_path / "project"
+    for name in (*SITE_INPUTS, "archive"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    status = {y: yaml.safe_load((root / "content" / str(y) / "year.yaml").read_text(encoding="utf-8"))["status"]
+              for y in (2014, 2015)}  # fmt: skip
+    assert status == {2014: "frozen", 2015: "published"}
+    result = build(root, tmp_path / "site")
+    assert result.report.problems == []  # no drift: the 2014 data is what was archived
+    assert result.built == [2015] and result.archived == [2014]
+    archived = {p.relative_to(root / "archive" / "2014"): p.read_bytes() for p in (root / "archive" / "2014").rglob("*") if p.is_file()}
+    published = {p.relative_to(tmp_path / "site" / "2014"): p.read_bytes() for p in (tmp_path / "site" / "2014").rglob("*") if p.is_file()}
+    assert published == archived
+    for rel in ("index.html", "2015/index.html", "units/wgxj/index.html", "units/spj/index.html"):
+        assert (tmp_path / "site" / rel).is_file(), rel
