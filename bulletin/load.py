@@ -45,7 +45,7 @@ from .model import (
     YearData,
 )
 from .problems import Mark, Report
-from .source import Mapping, Node, Scalar, Sequence, as_bool, as_date, as_decimal, as_id, as_int, as_text, describe
+from .source import Mapping, Node, Sequence, as_bool, as_date, as_decimal, as_id, as_int, as_text, describe
 
 YEAR_DIR = re.compile(r"[0-9]{4}")
 TYPE_NAMES = {SCORE: "打分", CHOICE: "单选", BEST_OF: "择优"}
