@@ -322,13 +322,24 @@ _work: tuple[Renderer, Output, list[tuple[Page, str]], Path] | None = None  # sh
 def _render_share(
     share: tuple[int, int],
 ) -> tuple[dict[str, str], dict[str, str], dict[str, int], int, tuple[Mark, str] | None]:
-    """Render every `step`-th page from `start` in a forked worker; return its manifest entries."""
+    """Render share `index` of `count` in a forked worker; return its manifest entries.
+
+    Each worker takes a contiguous slice of each kind of page, not every other page: the units
+    it renders then sit together in memory, and the pages of the parent's memory that a worker
+    touches (and the kernel must copy, since even reading a Python object writes its reference
+    count) are mostly its own. Interleaving made every worker copy nearly the whole model,
+    which cost more system time than rendering on this project's virtual machines.
+    """
     assert _work is not None
     renderer, output, todo, root = _work
     output.manifest, output.written = Manifest(), 0
-    start, step = share
+    index, count = share
+    kinds: dict[str, list[tuple[Page, str]]] = {}
+    for entry in todo:
+        kinds.setdefault(entry[0].template, []).append(entry)
+    mine = [e for group in kinds.values() for e in group[len(group) * index // count : len(group) * (index + 1) // count]]
     try:
-        for page, fingerprint in todo[start::step]:
+        for page, fingerprint in mine:
             output.add(page.path, renderer.render(page).encode("utf-8"), fingerprint)
     except jinja2.TemplateError as exc:
         return {}, {}, {}, 0, template_problem(exc, root)
