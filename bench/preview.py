@@ -38,13 +38,13 @@ sys.path.insert(0, str(REPO))
 
 from bulletin.site import BuildState, build_site
 
-SAMPLE_CHANGE = ("scores/2014/pingding.yaml", "  plan: 4.5", "  plan: 3.5")
+SAMPLE_CHANGE = ("scores/2015/pingding.yaml", "  plan: 4.5", "  plan: 4")  # 2014 is frozen
 
 
 def prepare(name: str, dest: Path) -> tuple[Path, tuple[str, str, str]]:
     """Copy a project to `dest` and say which line of which file to flip."""
     if name == "sample":
-        for folder in ("content", "rubrics", "scores", "theme"):
+        for folder in ("content", "rubrics", "scores", "theme", "archive"):
             shutil.copytree(REPO / folder, dest / folder)
         return dest, SAMPLE_CHANGE
     source = BENCH / "data" / name
