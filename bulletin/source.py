@@ -308,6 +308,8 @@ def _number_mistake(text: str) -> str | None:
         return f"含有全角字符，请改为半角数字“{text.translate(FULL_WIDTH_DIGITS)}”"
     if "\u3000" in text or "\u00a0" in text:
         return "含有全角空格或不换行空格"
+    if (unit := re.fullmatch(r"(-?[0-9]+(?:\.[0-9]+)?)\s*(分|%|％)", text)) is not None:
+        return f"只写数字，不要写“{unit.group(2)}”，例如 {unit.group(1)}"
     if "_" in text:
         return "数字中不能有下划线"
     if re.fullmatch(r"-?[0-9]+,[0-9]+", text):
