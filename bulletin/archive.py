@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .history import Standing
+from .model import FROZEN, Project
 from .problems import ArchiveError, Mark, Report
 
 FORMAT = 1
@@ -323,3 +324,44 @@ def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], 
 
 def today() -> str:
     return date.today().isoformat()
+
+
+def status_mark(root: Path, year: int) -> Mark:
+    """Where the `status:` of a year is written, for messages about freezing."""
+    rel = f"content/{year}/year.yaml"
+    lines = (root / rel).read_text(encoding="utf-8-sig").splitlines()
+    line = next((i for i, text in enumerate(lines, start=1) if text.startswith("status:")), 1)
+    return Mark(rel, line, 9 if line > 1 or lines[0].startswith("status:") else 1)
+
+
+@dataclass
+class Archives:
+    """The archived years of a project, verified, with what the rest of the site needs of them."""
+
+    versions: list[ArchivedYear]
+    standings: list[Standing]
+
+    @property
+    def current(self) -> list[ArchivedYear]:
+        return [a for a in self.versions if a.current]
+
+
+def check_archives(root: Path, project: Project, report: Report) -> Archives:
+    """Verify every archive and that it agrees with the years' status; warn if data drifted."""
+    versions = read_archives(root, report)
+    current = {a.year: a for a in versions if a.current}
+    for data in project.years:
+        year = data.year
+        where = status_mark(root, year.year)
+        if year.status == FROZEN and year.year not in current and not (root / "archive" / str(year.year)).exists():
+            report.error(where, f"{year.year}年度的状态是 frozen，但没有存档 archive/{year.year}/；请用 python build.py freeze {year.year} 冻结。")
+        elif year.status != FROZEN and (root / "archive" / str(year.year)).exists():
+            report.error(where, f"{year.year}年度已冻结存档（archive/{year.year}/），状态必须是 frozen，不能改回 {year.status}。")
+        elif year.year in current and (changed := changed_sources(root, current[year.year])):
+            shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 个文件" if len(changed) > 5 else "")
+            report.warning(
+                where,
+                f"{year.year}年度已冻结，但冻结后改动了 {shown}：网站仍发布存档的版本，这些改动不会公开。"
+                f"如确需更正，请用 python build.py correct {year.year} --reason \"更正原因\"。",
+            )
+    return Archives(versions, [s for a in current.values() for s in standings(root, a)])

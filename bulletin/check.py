@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .archive import check_archives
 from .load import load_project
 from .model import Project
 from .problems import Report
@@ -11,10 +12,8 @@ from .problems import Report
 
 def check(root: Path, only_year: int | None = None) -> tuple[Project, Report]:
     """Read and validate everything, archives included; scoring needs this to find no errors."""
-    from .site import read_archives
-
     project, report = load_project(root, only_year)
-    read_archives(root, project, report)
+    check_archives(root, project, report)
     return project, report
 
 

@@ -27,9 +27,8 @@ from pathlib import Path
 import jinja2
 
 from . import archive, opendata
-from .archive import ArchivedYear, Correction
+from .archive import Archives, ArchivedYear, Correction
 from .cache import ParseCache
-from .history import Standing
 from .load import load_project
 from .model import DRAFT, FROZEN, Project
 from .problems import ArchiveError, DataError, Mark, Report
@@ -171,48 +170,6 @@ def assess(project: Project, drafts: bool, state: BuildState | None = None) -> l
         for y in project.years
         if (drafts or y.year.status != DRAFT) and y.year.status != FROZEN
     ]
-
-
-def status_mark(root: Path, year: int) -> Mark:
-    """Where the `status:` of a year is written, for messages about freezing."""
-    rel = f"content/{year}/year.yaml"
-    lines = (root / rel).read_text(encoding="utf-8-sig").splitlines()
-    line = next((i for i, text in enumerate(lines, start=1) if text.startswith("status:")), 1)
-    return Mark(rel, line, 9 if line > 1 or lines[0].startswith("status:") else 1)
-
-
-@dataclass
-class Archives:
-    """The archived years of a project, verified, with what the rest of the site needs of them."""
-
-    versions: list[ArchivedYear]
-    standings: list[Standing]
-
-    @property
-    def current(self) -> list[ArchivedYear]:
-        return [a for a in self.versions if a.current]
-
-
-def read_archives(root: Path, project: Project, report: Report) -> Archives:
-    """Verify every archive and that it agrees with the years' status; warn if data drifted."""
-    versions = archive.read_archives(root, report)
-    current = {a.year: a for a in versions if a.current}
-    for data in project.years:
-        year = data.year
-        where = status_mark(root, year.year)
-        if year.status == FROZEN and year.year not in current and not (root / "archive" / str(year.year)).exists():
-            report.error(where, f"{year.year}年度的状态是 frozen，但没有存档 archive/{year.year}/；请用 python build.py freeze {year.year} 冻结。")
-        elif year.status != FROZEN and (root / "archive" / str(year.year)).exists():
-            report.error(where, f"{year.year}年度已冻结存档（archive/{year.year}/），状态必须是 frozen，不能改回 {year.status}。")
-        elif year.year in current and (changed := archive.changed_sources(root, current[year.year])):
-            shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 个文件" if len(changed) > 5 else "")
-            report.warning(
-                where,
-                f"{year.year}年度已冻结，但冻结后改动了 {shown}：网站仍发布存档的版本，这些改动不会公开。"
-                f"如确需更正，请用 python build.py correct {year.year} --reason \"更正原因\"。",
-            )
-    standings = [s for a in current.values() for s in archive.standings(root, a)]
-    return Archives(versions, standings)
 
 
 def template_problem(exc: jinja2.TemplateError, root: Path) -> tuple[Mark, str]:
@@ -475,7 +432,7 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     started = time.perf_counter()
     # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
     project, report = load_project(root, cache=state.cache if state else None)
-    archives = read_archives(root, project, report)
+    archives = archive.check_archives(root, project, report)
     if not drafts:
         quiet_drafts(project, report)
     result = BuildResult(report)
@@ -546,7 +503,7 @@ def year_files(root: Path, project: Project, archives: Archives, number: int,
 
 def _prepare(root: Path, number: int) -> tuple[Project, Archives]:
     project, report = load_project(root)
-    archives = read_archives(root, project, report)
+    archives = archive.check_archives(root, project, report)
     if report.errors:
         raise DataError(report)
     if not any(y.year.year == number for y in project.years):
