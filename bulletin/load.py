@@ -97,6 +97,7 @@ class Loader:
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
+        self._safe_folders: dict[Path, bool] = {}
 
     # -- files ------------------------------------------------------------------------------
 
@@ -106,7 +107,11 @@ class Loader:
     def safe(self, path: Path) -> bool:
         """Refuse a file that is (or passes through) a link to somewhere outside the project."""
         try:
-            inside = path.resolve().is_relative_to(self.root)
+            # Resolve each folder once; a file needs resolving only when it is a link itself.
+            folder = self._safe_folders.get(path.parent)
+            if folder is None:
+                folder = self._safe_folders[path.parent] = path.parent.resolve().is_relative_to(self.root)
+            inside = folder and (not path.is_symlink() or path.resolve().is_relative_to(self.root))
         except OSError:
             inside = False
         if not inside:

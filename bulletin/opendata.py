@@ -55,8 +55,8 @@ def _mapping(values: dict[str, object]) -> str:
     return "{" + ", ".join(f'"{k}": {_value(v)}' for k, v in values.items()) + "}"  # keys are checked ids
 
 
-def _remembered(result: UnitResult, kind: str, make) -> str:  # noqa: ANN001
-    """A unit's text made once per score and ranking (the preview reuses unchanged scores)."""
+def _remembered(result: UnitResult, kind: object, make):  # noqa: ANN001, ANN202
+    """A unit's JSON text or CSV row, made once per score and ranking (the preview reuses scores)."""
     key = (kind, result.rank, result.tied, result.grade, result.weighted, result.commended,
            result.commendation_reason, result.rectify, result.rectification_reason)  # fmt: skip
     memo = result.score.memo
@@ -107,13 +107,18 @@ def results_csv(results: YearResults) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([*FIELDS, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)])
+    columns = ("csv", tuple(dimension_ids), tuple(item_ids))
     for result in results.units:
-        record = unit_record(result)
-        dims, items = record["dimensions"], record["items"]
-        assert isinstance(dims, dict) and isinstance(items, dict)
-        writer.writerow(
-            [_cell(record[f]) for f in FIELDS]
-            + [_cell(dims.get(d)) for d in dimension_ids]
-            + [_cell(items.get(i)) for i in item_ids]
-        )
+        writer.writerow(_remembered(result, columns, lambda r: _row(r, dimension_ids, item_ids)))
     return "\ufeff" + out.getvalue()
+
+
+def _row(result: UnitResult, dimension_ids: list[str], item_ids: list[str]) -> list[str]:
+    record = unit_record(result)
+    dims, items = record["dimensions"], record["items"]
+    assert isinstance(dims, dict) and isinstance(items, dict)
+    return (
+        [_cell(record[f]) for f in FIELDS]
+        + [_cell(dims.get(d)) for d in dimension_ids]
+        + [_cell(items.get(i)) for i in item_ids]
+    )

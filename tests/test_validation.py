@@ -6,6 +6,9 @@ edited file), and a tiny hand-written project whose positions are stated as lite
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
 from conftest import CJK
@@ -514,3 +517,38 @@ def test_wrong_extension_is_reported_once(tiny):
     (no_file,) = run.at(f"{UNITS}:11:7")
     assert "scores/2014/c.yaml" in no_file
     assert len(run.errors) == 2
+
+
+# -- links out of the project ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")
+def test_a_score_file_linking_outside_the_project_is_refused(project, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(project.read("scores/2014/pingding.yaml"), encoding="utf-8")
+    link = project.path("scores/2014/pingding.yaml")
+    link.unlink()
+    link.symlink_to(outside)
+    run = project.check()
+    assert run.exit_code == 1
+    assert run.at("scores/2014/pingding.yaml:1:1") == ["这个文件是指向项目之外的链接，出于安全考虑拒绝读取。"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")
+def test_a_folder_linking_outside_the_project_is_refused(project, tmp_path):
+    outside = tmp_path / "rubrics-elsewhere"
+    shutil.move(str(project.path("rubrics/2014")), outside)
+    project.path("rubrics/2014").symlink_to(outside, target_is_directory=True)
+    run = project.check()
+    assert run.exit_code == 1
+    refused = [p for p in run.errors if "指向项目之外的链接" in p]
+    assert {p.split(":")[0] for p in refused} == {"rubrics/2014/county.yaml", "rubrics/2014/department.yaml"}
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")
+def test_a_link_inside_the_project_is_read(project):
+    original = project.path("scores/2014/pingding.yaml")
+    kept = project.path("scores/pingding-original.yaml.txt")
+    original.rename(kept)
+    original.symlink_to(kept)
+    assert project.check().exit_code == 0
