@@ -36,11 +36,9 @@ def load_cli() -> click.Group:
     return module.cli
 
 
-@dataclass
-class CheckRun:
-    """What `build.py check` printed and how it exited."""
+class ProblemLines:
+    """The `path:line:col: severity: message` lines of a command's `output`."""
 
-    exit_code: int
     output: str
 
     @property
@@ -54,6 +52,14 @@ class CheckRun:
     @property
     def warnings(self) -> list[str]:
         return [p for p in self.problems if ": warning: " in p]
+
+
+@dataclass
+class CheckRun(ProblemLines):
+    """What `build.py check` printed and how it exited."""
+
+    exit_code: int
+    output: str
 
     def at(self, mark: str, severity: str = "error") -> list[str]:
         """The messages of the problems printed at exactly this `path:line:col`."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from conftest import PROBLEM_LINE, REPO
+from conftest import REPO, ProblemLines
 from sitehtml import Document, files, load, resolve_link, urls
 
 YEAR_FOLDER = re.compile(r"^[0-9]{4}$")
@@ -25,7 +25,7 @@ YEAR_FOLDER = re.compile(r"^[0-9]{4}$")
 
 
 @dataclass
-class Run:
+class Run(ProblemLines):
     """What one `build.py` command printed and how it exited."""
 
     code: int
@@ -33,20 +33,8 @@ class Run:
     stderr: str
 
     @property
-    def output(self) -> str:
+    def output(self) -> str:  # type: ignore[override]
         return self.stdout + self.stderr
-
-    @property
-    def problems(self) -> list[str]:
-        return [line for line in self.output.splitlines() if PROBLEM_LINE.match(line)]
-
-    @property
-    def errors(self) -> list[str]:
-        return [p for p in self.problems if ": error: " in p]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [p for p in self.problems if ": warning: " in p]
 
     def marks(self, severity: str = "error") -> list[str]:
         """The `path:line:col` of every problem of this severity, in the order printed."""
