@@ -879,7 +879,7 @@ class Loader:
         number = as_text(meta["number"], r, "文号") if "number" in meta else None
         recipients = as_text(meta["recipients"], r, "主送单位") if "recipients" in meta else None
         day = as_date(meta["date"], r, "日期") if "date" in meta else None
-        return Page(path.stem, title, body, {}, number, recipients, day)
+        return Page(path.stem, title, body, number, recipients, day)
 
 
 def load_project(root: Path, only_year: int | None = None, cache: ParseCache | None = None) -> tuple[Project, Report]:

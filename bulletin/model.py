@@ -223,7 +223,6 @@ class Page:
     slug: str
     title: str
     body: str
-    meta: dict[str, str] = field(default_factory=dict, hash=False)
     number: str | None = None
     recipients: str | None = None
     date: date | None = None

@@ -48,9 +48,6 @@ class Report:
     def warning(self, mark: Mark, message: str) -> None:
         self.problems.append(Problem(mark, "warning", one_line(message)))
 
-    def extend(self, other: Report) -> None:
-        self.problems.extend(other.problems)
-
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
