@@ -73,7 +73,7 @@ def build(drafts: bool, out: Path | None, full: bool) -> None:
 @click.option("--date", "day", help="冻结日期（默认今天），格式 2015-01-25。")
 def freeze(year: int, day: str | None) -> None:
     """冻结已发布的年度：最后生成一次存入 archive/<YEAR>/，此后原样发布。"""
-    from bulletin.site import freeze_year
+    from bulletin.freezing import freeze_year
 
     try:
         archived = freeze_year(project_root(), year, _iso_date(day))
@@ -92,7 +92,7 @@ def freeze(year: int, day: str | None) -> None:
 @click.option("--date", "day", help="更正日期（默认今天），格式 2016-03-01。")
 def correct(year: int, reason: str, day: str | None) -> None:
     """发布已冻结年度的更正版：原版本原样保留在 archive/<YEAR>-v<N>/。"""
-    from bulletin.site import correct_year
+    from bulletin.freezing import correct_year
 
     try:
         archived = correct_year(project_root(), year, reason, _iso_date(day))

@@ -23,63 +23,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from .history import Standing
-from .model import FROZEN, Project
+from .model import ARCHIVE_FORMAT as FORMAT
+from .model import DATA_FOLDERS, FROZEN, ArchivedYear, Correction, Project
 from .problems import ArchiveError, Mark, Report
 
-FORMAT = 1
 MANIFEST = "manifest.json"
 FOLDER = re.compile(r"(?P<year>[0-9]{4})(?:-v(?P<version>[1-9][0-9]*))?")
-
-
-@dataclass(frozen=True, slots=True)
-class Correction:
-    version: int
-    date: str
-    reason: str
-    previous: str  # the folder of the version it replaced, e.g. "2014-v1"
-
-
-@dataclass(frozen=True)
-class ArchivedYear:
-    """One archived version of a year, as its manifest describes it."""
-
-    folder: str  # "2014" (the current version) or "2014-v1"
-    year: int
-    version: int
-    frozen: str
-    title: str
-    bulletin_title: str
-    date: str
-    categories: dict[str, str]
-    rubric_totals: dict[str, str]
-    corrections: tuple[Correction, ...]
-    files: dict[str, str] = field(hash=False)  # path inside the folder -> SHA-256
-    # The project files the year was rendered from (project path -> SHA-256), so that a later
-    # edit of a frozen year's data or text is noticed, and a correction has something to correct.
-    sources: dict[str, str] = field(default_factory=dict, hash=False)
-
-    @property
-    def current(self) -> bool:
-        return self.folder == str(self.year)
-
-    def manifest(self) -> dict:
-        return {
-            "format": FORMAT,
-            "year": self.year,
-            "version": self.version,
-            "frozen": self.frozen,
-            "title": self.title,
-            "bulletin_title": self.bulletin_title,
-            "date": self.date,
-            "categories": self.categories,
-            "rubric_totals": self.rubric_totals,
-            "corrections": [
-                {"version": c.version, "date": c.date, "reason": c.reason, "previous": c.previous}
-                for c in self.corrections
-            ],
-            "files": self.files,
-            "sources": self.sources,
-        }
 
 
 def sha256(data: bytes) -> str:
@@ -89,7 +38,7 @@ def sha256(data: bytes) -> str:
 def source_files(root: Path, year: int) -> dict[str, Path]:
     """The project files a year's pages are made from: its data, its texts, the site settings."""
     found = {"content/site.yaml": root / "content" / "site.yaml"}
-    for top in ("content", "rubrics", "scores"):
+    for top in DATA_FOLDERS:
         folder = root / top / str(year)
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file() and not path.name.startswith("."):
@@ -352,16 +301,16 @@ def check_archives(root: Path, project: Project, report: Report) -> Archives:
     current = {a.year: a for a in versions if a.current}
     for data in project.years:
         year = data.year
-        where = status_mark(root, year.year)
-        if year.status == FROZEN and year.year not in current and not (root / "archive" / str(year.year)).exists():
-            report.error(where, f"{year.year}年度的状态是 frozen，但没有存档 archive/{year.year}/；请用 python build.py freeze {year.year} 冻结。")
-        elif year.status != FROZEN and (root / "archive" / str(year.year)).exists():
-            report.error(where, f"{year.year}年度已冻结存档（archive/{year.year}/），状态必须是 frozen，不能改回 {year.status}。")
-        elif year.year in current and (changed := changed_sources(root, current[year.year])):
+        where = status_mark(root, year.number)
+        if year.status == FROZEN and year.number not in current and not (root / "archive" / str(year.number)).exists():
+            report.error(where, f"{year.number}年度的状态是 frozen，但没有存档 archive/{year.number}/；请用 python build.py freeze {year.number} 冻结。")
+        elif year.status != FROZEN and (root / "archive" / str(year.number)).exists():
+            report.error(where, f"{year.number}年度已冻结存档（archive/{year.number}/），状态必须是 frozen，不能改回 {year.status}。")
+        elif year.number in current and (changed := changed_sources(root, current[year.number])):
             shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 个文件" if len(changed) > 5 else "")
             report.warning(
                 where,
-                f"{year.year}年度已冻结，但冻结后改动了 {shown}：网站仍发布存档的版本，这些改动不会公开。"
-                f"如确需更正，请用 python build.py correct {year.year} --reason \"更正原因\"。",
+                f"{year.number}年度已冻结，但冻结后改动了 {shown}：网站仍发布存档的版本，这些改动不会公开。"
+                f"如确需更正，请用 python build.py correct {year.number} --reason \"更正原因\"。",
             )
     return Archives(versions, [s for a in current.values() for s in standings(root, a)])

@@ -19,6 +19,7 @@ class Bar:
     maximum: Decimal
     reference: Decimal | None = None  # e.g. the category average, drawn as a tick
     highlight: bool = False
+    reference_at: float | None = None  # or where that tick is, as `bar_position` gives it
 
 
 LABEL_FONT = 13  # px of .chart-label in style.css, in the chart's own units
@@ -82,8 +83,11 @@ def bar_chart(bars: Sequence[Bar], title: str, reference_label: str | None = Non
                 f'<text class="chart-value" x="{label_width + plot_w + 6}" y="{y + bar_h - 3}">'
                 f"{decimal_text(bar.value)}</text>"
             )
-        if bar.reference is not None:
-            rx = label_width + _x(bar.reference, bar.maximum, plot_w)
+        at = bar.reference_at
+        if at is None and bar.reference is not None:
+            at = _x(bar.reference, bar.maximum, plot_w)
+        if at is not None:
+            rx = label_width + at
             parts.append(f'<line class="chart-ref" x1="{rx}" x2="{rx}" y1="{y - 2}" y2="{y + bar_h + 2}"/>')
     if reference_label:
         y = row * len(bars) + 14

@@ -19,7 +19,7 @@ def check(root: Path, only_year: int | None = None) -> tuple[Project, Report]:
 
 def summary(project: Project, report: Report) -> str:
     units = sum(len(y.units) for y in project.years)
-    years = "、".join(str(y.year.year) for y in project.years) or "无"
+    years = "、".join(str(y.year.number) for y in project.years) or "无"
     verdict = "通过" if not report.errors else "未通过"
     return (
         f"检查{verdict}：{len(project.years)} 个年度（{years}），{units} 个单位，"

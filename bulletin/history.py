@@ -50,7 +50,7 @@ def standings(results: YearResults) -> list[Standing]:
     titles = {c.id: c.title for c in year.categories}
     return [
         Standing(
-            year.year, r.unit.id, r.unit.name, r.unit.category, titles.get(r.unit.category, r.unit.category),
+            year.number, r.unit.id, r.unit.name, r.unit.category, titles.get(r.unit.category, r.unit.category),
             r.scored, r.total, r.score.rubric.total, r.rank, r.tied, r.grade,
         )  # fmt: skip
         for r in results.units

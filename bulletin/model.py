@@ -13,6 +13,10 @@ ITEM_TYPES = (SCORE, CHOICE, BEST_OF)
 DRAFT, PUBLISHED, FROZEN = "draft", "published", "frozen"
 STATUSES = (DRAFT, PUBLISHED, FROZEN)
 AGGREGATES = ("mean", "trimmed-mean", "median")
+# The folders of a project that a build reads (data contract, section 1).
+DATA_FOLDERS = ("content", "rubrics", "scores")
+INPUT_FOLDERS = (*DATA_FOLDERS, "theme", "archive")
+ARCHIVE_FORMAT = 1  # of archive/<YEAR>/manifest.json
 
 AttributeValue = bool | int | str
 
@@ -57,7 +61,7 @@ class ListRule:
 
 @dataclass(frozen=True, slots=True)
 class Year:
-    year: int
+    number: int
     title: str
     status: str
     date: date | None
@@ -68,6 +72,8 @@ class Year:
     commendation: ListRule = ListRule()
     rectification: ListRule = ListRule()
     weight: Decimal | None = None
+    # Where each tie_break entry is written, to point a problem with it at its line.
+    tie_break_marks: tuple[Mark, ...] = field(default=(), compare=False)
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -239,8 +245,69 @@ class YearData:
     bulletin: Page | None
     pages: tuple[Page, ...] = ()
 
+    @property
+    def title(self) -> str:
+        """The bulletin's title, else the year's."""
+        return self.bulletin.title if self.bulletin else self.year.title
+
+    @property
+    def date(self) -> date | None:
+        """The bulletin's date, else the year's."""
+        return (self.bulletin.date if self.bulletin else None) or self.year.date
+
 
 @dataclass(frozen=True, slots=True)
 class Project:
     site: SiteConfig
     years: tuple[YearData, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    version: int
+    date: str
+    reason: str
+    previous: str  # the folder of the version it replaced, e.g. "2014-v1"
+
+
+@dataclass(frozen=True)
+class ArchivedYear:
+    """One archived version of a year, as its manifest describes it."""
+
+    folder: str  # "2014" (the current version) or "2014-v1"
+    year: int
+    version: int
+    frozen: str
+    title: str
+    bulletin_title: str
+    date: str
+    categories: dict[str, str]
+    rubric_totals: dict[str, str]
+    corrections: tuple[Correction, ...]
+    files: dict[str, str] = field(hash=False)  # path inside the folder -> SHA-256
+    # The project files the year was rendered from (project path -> SHA-256), so that a later
+    # edit of a frozen year's data or text is noticed, and a correction has something to correct.
+    sources: dict[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def current(self) -> bool:
+        return self.folder == str(self.year)
+
+    def manifest(self) -> dict:
+        return {
+            "format": ARCHIVE_FORMAT,
+            "year": self.year,
+            "version": self.version,
+            "frozen": self.frozen,
+            "title": self.title,
+            "bulletin_title": self.bulletin_title,
+            "date": self.date,
+            "categories": self.categories,
+            "rubric_totals": self.rubric_totals,
+            "corrections": [
+                {"version": c.version, "date": c.date, "reason": c.reason, "previous": c.previous}
+                for c in self.corrections
+            ],
+            "files": self.files,
+            "sources": self.sources,
+        }

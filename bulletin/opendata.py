@@ -55,22 +55,8 @@ def _mapping(values: dict[str, object]) -> str:
     return "{" + ", ".join(f'"{k}": {_value(v)}' for k, v in values.items()) + "}"  # keys are checked ids
 
 
-def _remembered(result: UnitResult, kind: object, make):  # noqa: ANN001, ANN202
-    """A unit's JSON text or CSV row, made once per score and ranking (the preview reuses scores)."""
-    key = (kind, result.rank, result.tied, result.grade, result.weighted, result.commended,
-           result.commendation_reason, result.rectify, result.rectification_reason)  # fmt: skip
-    memo = result.score.memo
-    if memo.get(kind, (None,))[0] != key:
-        memo[kind] = (key, make(result))
-    return memo[kind][1]
-
-
 def record_json(result: UnitResult) -> str:
     """One unit's record as JSON text, in the field order of the data contract."""
-    return _remembered(result, "json", _record_json)
-
-
-def _record_json(result: UnitResult) -> str:
     record = unit_record(result)
     dimensions, items = record.pop("dimensions"), record.pop("items")
     assert isinstance(dimensions, dict) and isinstance(items, dict)
@@ -81,7 +67,7 @@ def _record_json(result: UnitResult) -> str:
 def results_json(results: YearResults) -> str:
     year = results.year
     units = ",\n  ".join(record_json(r) for r in results.units)
-    head = f'"year": {year.year}, "title": {json.dumps(year.title, ensure_ascii=False)}, "status": "{year.status}"'
+    head = f'"year": {year.number}, "title": {json.dumps(year.title, ensure_ascii=False)}, "status": "{year.status}"'
     return f'{{{head},\n "units": [\n  {units}\n ]}}\n'
 
 
@@ -107,9 +93,8 @@ def results_csv(results: YearResults) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([*FIELDS, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)])
-    columns = ("csv", tuple(dimension_ids), tuple(item_ids))
     for result in results.units:
-        writer.writerow(_remembered(result, columns, lambda r: _row(r, dimension_ids, item_ids)))
+        writer.writerow(_row(result, dimension_ids, item_ids))
     return "\ufeff" + out.getvalue()
 
 

@@ -6,7 +6,7 @@ All arithmetic is exact decimal arithmetic (data contract, sections 7 and 8).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from .model import (
@@ -89,9 +89,6 @@ class UnitScore:
     sheet: ScoreSheet | None
     dimensions: tuple[DimensionScore, ...]
     total: Decimal | None
-    # Things derived from this score by the pages and the open data, kept with it (the preview
-    # reuses unchanged scores from build to build, and with them all that was derived).
-    memo: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def subtotal(self, dimension_id: str) -> Decimal:
         return next((d.subtotal for d in self.dimensions if d.dimension.id == dimension_id), Decimal(0))
@@ -243,25 +240,18 @@ def _mean(values: Sequence[Decimal]) -> Decimal | None:
     return round_half_up(sum(values, Decimal(0)) / len(values)) if values else None
 
 
-def assess_year(data: YearData, previous: dict[str, UnitScore] | None = None) -> YearResults:
-    """Score every unit of a year, rank each category and draw up both lists.
+def assess_year(data: YearData) -> YearResults:
+    """Score every unit of a year, rank each category and draw up both lists."""
+    method = data.year.aggregate
+    scores = [
+        score_unit(u, data.rubrics[u.rubric], data.sheets.get(u.id), method) for u in data.units
+    ]
+    return rank_year(data, scores)
 
-    `previous`: the scores of an earlier run (the preview's); a unit whose sheet, rubric and
-    method are the very same objects keeps its score instead of being scored again.
-    """
+
+def rank_year(data: YearData, scores: Sequence[UnitScore]) -> YearResults:
+    """Rank each category of a year and draw up both lists, from its units' scores."""
     year = data.year
-    scores = []
-    for unit in data.units:
-        rubric, sheet = data.rubrics[unit.rubric], data.sheets.get(unit.id)
-        old = previous.get(unit.id) if previous is not None else None
-        if old is None or old.sheet is not sheet or old.rubric is not rubric or old.unit != unit or (
-            old.memo.get("method") != year.aggregate
-        ):
-            old = score_unit(unit, rubric, sheet, year.aggregate)
-            old.memo["method"] = year.aggregate
-            if previous is not None:
-                previous[unit.id] = old
-        scores.append(old)
     listed_commend = _listed(year.commendation)
     listed_rectify = _listed(year.rectification)
     results: dict[str, UnitResult] = {}

@@ -131,7 +131,7 @@ class ProjectDir:
     def results(self, year: int = SAMPLE_YEAR) -> YearResults:
         project, report = load_project(self.root, year)
         assert not report.errors, [str(p) for p in report.errors]
-        (data,) = [y for y in project.years if y.year.year == year]
+        (data,) = [y for y in project.years if y.year.number == year]
         return assess_year(data)
 
 

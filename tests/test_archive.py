@@ -29,7 +29,7 @@ from yearsite import (
     year_pages,
 )
 from bulletin import archive
-from bulletin.site import correct_year, freeze_year
+from bulletin.freezing import correct_year, freeze_year
 from bulletin.render import cn_date
 from bulletin.scoring import decimal_text
 

@@ -116,7 +116,7 @@ def assert_same_site(actual: Path, expected: Path) -> None:
 def test_every_contract_page_exists(built_site: Path, full_sample: Path, year: int):
     project, report = load_project(full_sample)
     assert not report.errors
-    (data,) = [y for y in project.years if y.year.year == year]
+    (data,) = [y for y in project.years if y.year.number == year]
     expected = ["index.html", f"{year}/index.html", f"{year}/results.json", f"{year}/results.csv"]
     expected += [f"{year}/rankings/{c.id}/index.html" for c in data.year.categories]
     expected += [f"{year}/units/{u.id}/index.html" for u in data.units]
@@ -384,7 +384,7 @@ def test_every_unit_page_shows_every_item_with_its_maximum(
     built_site: Path, full_sample: Path, year: int
 ):
     project, _ = load_project(full_sample)
-    (data,) = [y for y in project.years if y.year.year == year]
+    (data,) = [y for y in project.years if y.year.number == year]
     scores = units_by_id(built_site, year)
     for unit in data.units:
         rubric = data.rubrics[unit.rubric]
@@ -421,7 +421,7 @@ def test_every_unit_page_shows_every_item_with_its_maximum(
 
 def test_rubric_page_is_the_scoring_table(built_site: Path, full_sample: Path):
     project, _ = load_project(full_sample)
-    (data,) = [y for y in project.years if y.year.year == 2014]
+    (data,) = [y for y in project.years if y.year.number == 2014]
     rubric = data.rubrics["department"]
     doc = H.load(built_site, "2014/rubrics/department/index.html")
     table = doc.find("table", cls="rubric")

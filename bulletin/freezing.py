@@ -1,0 +1,115 @@
+"""The freeze and correct commands: render a year once more into the archive, for good."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from . import archive, opendata, render
+from .archive import Archives
+from .load import load_project
+from .model import FROZEN, PUBLISHED, ArchivedYear, Correction, Project
+from .problems import ArchiveError, DataError
+from .scoring import assess_year
+from .site import live_years, static_files
+
+
+def year_files(root: Path, project: Project, archives: Archives, number: int,
+               corrections: tuple[Correction, ...] = ()) -> dict[str, bytes]:  # fmt: skip
+    """Render one year exactly as a build would place it in site/<YEAR>/, marked frozen."""
+    target = next(y for y in project.years if y.year.number == number)
+    frozen = assess_year(replace(target, year=replace(target.year, status=FROZEN)))
+    years = [frozen, *(y for y in live_years(project, drafts=False) if y.year.number != number)]
+    # The year is rendered anew here: its archived versions (when correcting) must not count twice.
+    others = [a for a in archives.versions if a.year != number]
+    standings = [s for s in archives.standings if s.year != number]
+    pages = render.Pages(years, others, standings, {number: corrections})
+    env = render.environment(root / "theme")
+    prefix = f"{number}/"
+    files = {}
+    for page in pages:
+        if page.path.startswith(prefix):
+            files[page.path.removeprefix(prefix)] = render.draw(env, page, project.site).encode("utf-8")
+    files["results.json"] = opendata.results_json(frozen).encode("utf-8")
+    files["results.csv"] = opendata.results_csv(frozen).encode("utf-8")
+    for name, data in static_files(root / "theme").items():
+        files[f"static/{name}"] = data
+    return dict(sorted(files.items()))
+
+
+def _prepare(root: Path, number: int) -> tuple[Project, Archives]:
+    project, report = load_project(root)
+    archives = archive.check_archives(root, project, report)
+    if report.errors:
+        raise DataError(report)
+    if not any(y.year.number == number for y in project.years):
+        raise ArchiveError(f"没有 {number} 年度（content/{number}/year.yaml）。")
+    return project, archives
+
+
+def _archived_year(project: Project, number: int, files: dict[str, bytes], version: int, frozen: str,
+                   corrections: tuple[Correction, ...], sources: dict[str, str]) -> ArchivedYear:  # fmt: skip
+    data = next(y for y in project.years if y.year.number == number)
+    year = data.year
+    day = data.date or year.date
+    return ArchivedYear(
+        str(number), number, version, frozen, year.title, data.title, day.isoformat() if day else "",
+        {c.id: c.title for c in year.categories},
+        {r.id: format(r.total, "f") for r in data.rubrics.values()},
+        corrections,
+        {name: archive.sha256(blob) for name, blob in files.items()},
+        sources,
+    )  # fmt: skip
+
+
+def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear:
+    """Render a published year one last time into archive/<YEAR>/ and mark it frozen."""
+    root = root.resolve()
+    project, archives = _prepare(root, number)
+    status = next(y.year.status for y in project.years if y.year.number == number)
+    if status != PUBLISHED:
+        raise ArchiveError(f"只能冻结已发布（published）的年度；{number}年度的状态是 {status}。")
+    folder = root / "archive" / str(number)
+    if folder.exists():
+        raise ArchiveError(f"archive/{number}/ 已经存在：这一年度已冻结过。如需更正，请用 correct 命令。")
+    year_file = root / "content" / str(number) / "year.yaml"
+    marked = archive.with_status(year_file, FROZEN)  # fails before anything is written
+    files = year_files(root, project, archives, number)
+    sources = archive.source_hashes(root, number, {f"content/{number}/year.yaml": marked})
+    archived = _archived_year(project, number, files, 1, day or archive.today(), (), sources)
+    archive.write_archive(folder, files, archived)
+    year_file.write_bytes(marked)
+    return archived
+
+
+def correct_year(root: Path, number: int, reason: str, day: str | None = None) -> ArchivedYear:
+    """Publish a corrected version of a frozen year; the version it replaces stays as it was."""
+    root = root.resolve()
+    reason = reason.strip().rstrip("。")
+    if not reason:
+        raise ArchiveError("更正必须写明原因（--reason）。")
+    project, archives = _prepare(root, number)
+    current = next((a for a in archives.current if a.year == number), None)
+    if current is None:
+        raise ArchiveError(f"{number}年度还没有冻结，不需要更正：直接修改数据后重新生成即可。")
+    # A correction corrects the year's data or texts: a new theme or code alone is no reason
+    # to republish a frozen year, and identical pages would be no correction at all.
+    if current.sources and not archive.changed_sources(root, current):
+        raise ArchiveError(
+            f"{number}年度的数据和文字自冻结以来没有改动，没有需要更正的内容。请先修改数据或文字，再运行 correct。"
+        )
+    unchanged = year_files(root, project, archives, number, current.corrections)
+    if {n: archive.sha256(b) for n, b in unchanged.items()} == current.files:
+        raise ArchiveError(
+            f"{number}年度的数据和文字与存档完全相同，没有需要更正的内容。请先修改数据，再运行 correct。"
+        )
+    previous = f"{number}-v{current.version}"
+    correction = Correction(current.version + 1, day or archive.today(), reason, previous)
+    corrections = (*current.corrections, correction)
+    files = year_files(root, project, archives, number, corrections)
+    sources = archive.source_hashes(root, number)
+    archived = _archived_year(
+        project, number, files, current.version + 1, current.frozen, corrections, sources
+    )
+    archive.publish_version(root, current, files, archived)  # writes the new version, then moves both
+    return archived

@@ -1,0 +1,118 @@
+"""Safe access to a project's files, YAML through the preview's cache, and the field helpers."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import source
+from ..cache import ParseCache
+from ..problems import Mark, Report
+from ..source import Mapping, Node, Sequence, describe
+
+
+def fields(
+    node: Node, report: Report, what: str, required: Iterable[str] = (), optional: Iterable[str] = ()
+) -> dict[str, Node] | None:
+    """The entries of a mapping, with unknown and missing fields reported."""
+    if not isinstance(node, Mapping):
+        report.error(node.mark, f"{what}应为映射（“键: 值”的形式），实际是{describe(node)}。")
+        return None
+    required = tuple(required)
+    known = (*required, *optional)
+    found: dict[str, Node] = {}
+    for key, value in node.entries:
+        if key.text not in known:
+            near = difflib.get_close_matches(key.text, known, n=1)
+            hint = f"是否想写“{near[0]}”？" if near else f"可用的字段：{'、'.join(known)}。"
+            report.error(key.mark, f"{what}中有未知字段“{key.text}”，{hint}")
+            continue
+        found[key.text] = value
+    for name in required:
+        if name not in found:
+            report.error(node.mark, f"{what}缺少必填字段“{name}”。")
+    return found
+
+
+def sequence(node: Node, report: Report, what: str) -> tuple[Node, ...]:
+    if isinstance(node, Sequence):
+        return node.items
+    report.error(node.mark, f"{what}应为列表（每项以“- ”开头），实际是{describe(node)}。")
+    return ()
+
+
+def key_mark(node: Node, key: str) -> Mark:
+    """Where a mapping's key is written, to point at something that is missing under it."""
+    k = node.key(key) if isinstance(node, Mapping) else None
+    return k.mark if k else node.mark
+
+
+@dataclass
+class Files:
+    """One project's files as the readers see them; `report` collects every problem found."""
+
+    root: Path
+    report: Report = field(default_factory=Report)
+    cache: ParseCache | None = None  # kept by the preview server between rebuilds
+    _safe_folders: dict[Path, bool] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def safe(self, path: Path) -> bool:
+        """Refuse a file that is (or passes through) a link to somewhere outside the project."""
+        try:
+            # Resolve each folder once; a file needs resolving only when it is a link itself.
+            folder = self._safe_folders.get(path.parent)
+            if folder is None:
+                folder = path.parent.resolve().is_relative_to(self.root)
+                self._safe_folders[path.parent] = folder
+            inside = folder and (not path.is_symlink() or path.resolve().is_relative_to(self.root))
+        except OSError:
+            inside = False
+        if not inside:
+            self.report.error(
+                Mark(self.rel(path)), "这个文件是指向项目之外的链接，出于安全考虑拒绝读取。"
+            )
+        return inside
+
+    def yaml(self, path: Path) -> Node | None:
+        if not self.safe(path):
+            return None
+        if self.cache is not None:
+            return self.cache.load(path, self.rel(path), self.report)
+        return source.load(path, self.rel(path), self.report)
+
+    def listing(self, folder: Path, suffix: str) -> list[Path]:
+        """The files of a folder with this suffix, sorted; a mistyped `.yml` is reported."""
+        if not folder.is_dir():
+            return []
+        found = []
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or path.is_dir():
+                continue
+            if path.suffix == suffix:
+                found.append(path)
+            elif suffix == ".yaml" and path.suffix in (".yml", ".YAML", ".Yaml"):
+                self.report.error(
+                    Mark(self.rel(path)), f"文件扩展名应为“.yaml”，请改名为“{path.stem}.yaml”。"
+                )
+        return found
+
+    def derive(self, kind: str, path: Path, key: tuple, make: Callable[..., Any], *args: Any) -> Any:
+        """`make(*args)`, or what it gave last time for the same inputs `key` (in the preview)."""
+        if self.cache is None:
+            return make(*args)
+        rel = self.rel(path)
+        found, value = self.cache.recall(kind, rel, key, self.report)
+        if not found:
+            start = len(self.report.problems)
+            value = make(*args)
+            self.cache.remember(kind, rel, key, value, self.report.problems[start:])
+        return value

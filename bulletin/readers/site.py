@@ -1,0 +1,26 @@
+"""content/site.yaml: the site's title and issuer."""
+
+from __future__ import annotations
+
+from ..model import SiteConfig
+from ..problems import Mark
+from ..source import as_bool, as_text
+from .files import Files, fields
+
+
+def read_site(fs: Files) -> SiteConfig | None:
+    path = fs.root / "content" / "site.yaml"
+    if not path.is_file():
+        fs.report.error(Mark("content/site.yaml"), "缺少网站设置文件 content/site.yaml。")
+        return None
+    node = fs.yaml(path)
+    if node is None:
+        return None
+    r = fs.report
+    f = fields(node, r, "网站设置", ("title", "issuer"), ("sample",))
+    if f is None:
+        return None
+    title = as_text(f["title"], r, "网站标题") if "title" in f else None
+    issuer = as_text(f["issuer"], r, "发布单位（issuer）") if "issuer" in f else None
+    sample = as_bool(f["sample"], r, "sample") if "sample" in f else False
+    return SiteConfig(title or "", issuer or "", bool(sample))

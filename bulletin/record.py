@@ -1,0 +1,100 @@
+"""The build record kept beside the output folder: what each page and file of the last build was.
+
+A page is rendered again only when its fingerprint differs from the one recorded here, and a
+file is replaced only when its bytes differ, so an incremental build gives exactly the bytes of
+a clean one. The `stamp` lets a build with unchanged inputs stop at once, like make.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from .model import INPUT_FOLDERS
+
+VERSION = 1
+PACKAGES = ("Jinja2", "Markdown", "nh3", "PyYAML", "MarkupSafe")
+
+
+@dataclass
+class Manifest:
+    """The last build's record: each page's fingerprint and each file's content hash and size.
+
+    `stamp` fingerprints every input file's name, size and modification time, the code and the
+    options: when it is unchanged and every output file is still there, nothing can have changed
+    and the build stops at once, repeating the last build's warnings and summary.
+    """
+
+    pages: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    stamp: str = ""
+    warnings: list[list] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+def manifest_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.manifest.json"
+
+
+def read_manifest(out: Path) -> Manifest | None:
+    path = manifest_path(out)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        return None
+    return Manifest(
+        dict(data.get("pages", {})),
+        dict(data.get("files", {})),
+        dict(data.get("sizes", {})),
+        str(data.get("stamp", "")),
+        list(data.get("warnings", [])),
+        dict(data.get("summary", {})),
+    )
+
+
+def write_manifest(out: Path, manifest: Manifest) -> None:
+    path = manifest_path(out)
+    record = {"version": VERSION, **manifest.__dict__}
+    text = json.dumps(record, ensure_ascii=False, indent=0, sort_keys=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def input_stamp(root: Path, drafts: bool) -> str:
+    """A digest of every input file's path, size and modification time, the code and options."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{VERSION}|{drafts}|{sys.version}".encode())
+    for name in PACKAGES:
+        try:
+            h.update(f"|{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"|{name}=?".encode())
+    for folder in [*(root / name for name in INPUT_FOLDERS), Path(__file__).parent]:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                st = os.stat(os.path.join(dirpath, name))
+                h.update(f"{dirpath}/{name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def up_to_date(out: Path, previous: Manifest | None, stamp: str) -> bool:
+    """Whether the last build had exactly these inputs and its files are all still in place."""
+    if previous is None or not previous.stamp or previous.stamp != stamp or not previous.summary:
+        return False
+    for rel, size in previous.sizes.items():
+        try:
+            if (out / rel).stat().st_size != size:
+                return False
+        except OSError:
+            return False
+    return len(previous.sizes) == len(previous.files)

@@ -1,0 +1,41 @@
+"""What a long-running process (the preview, a benchmark) keeps between builds.
+
+The core stays pure: loading and scoring take objects and return objects. This is the one place
+that remembers parsed files, validated files and unit scores from one build to the next, and
+hands back the very same objects while their inputs are the very same objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .cache import ParseCache
+from .model import YearData
+from .scoring import UnitScore, YearResults, assess_year, rank_year, score_unit
+
+
+@dataclass
+class BuildState:
+    """Parsed files, and each unit's score with the method it was scored by."""
+
+    cache: ParseCache = field(default_factory=ParseCache)
+    scores: dict[tuple[int, str], tuple[str, UnitScore]] = field(default_factory=dict)
+
+    def assess(self, data: YearData) -> YearResults:
+        """`assess_year`, scoring again only units whose unit, rubric, sheet or method changed."""
+        method = data.year.aggregate
+        scores = []
+        for unit in data.units:
+            rubric, sheet = data.rubrics[unit.rubric], data.sheets.get(unit.id)
+            key = (data.year.number, unit.id)
+            kept = self.scores.get(key)
+            score = kept[1] if kept is not None and kept[0] == method else None
+            if score is None or score.sheet is not sheet or score.rubric is not rubric or score.unit != unit:
+                score = score_unit(unit, rubric, sheet, method)
+                self.scores[key] = (method, score)
+            scores.append(score)
+        return rank_year(data, scores)
+
+
+def assess(data: YearData, state: BuildState | None) -> YearResults:
+    return state.assess(data) if state is not None else assess_year(data)

@@ -1,0 +1,257 @@
+"""One small frozen view per kind of page: exactly what its template may show.
+
+A template receives its page's view (and the site-wide constants of `render.SiteContext`) and
+nothing else, and the page's fingerprint is the digest of that view with the theme's: whatever
+a page can show, it was fingerprinted on. Views hold display-ready values (a unit's chart
+holds where the category's average is drawn, not the average), so that an edit re-renders
+only the pages whose text it changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from . import charts
+from .history import RankChange, Standing
+from .model import DRAFT, Category, Correction, Evidence, GradeBand, Page, Rubric
+from .scoring import UnitResult
+
+Alternates = tuple[tuple[int, str | None], ...]  # the same page in each year: (year, path)
+
+
+def rank_text(rank: int | None, tied: bool) -> str:
+    """并列第2名, 第3名, or 尚未评分: how every page names a rank."""
+    if rank is None:
+        return "尚未评分"
+    return f"{'并列' if tied else ''}第{rank}名"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str  # inside the year's folder
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class YearFrame:
+    """What every page of a year shows around its content: navigation, banners, footer."""
+
+    number: int
+    draft: bool
+    nav: tuple[Link, ...]
+    corrections: tuple[Correction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A unit as ranking tables and lists show it."""
+
+    id: str
+    name: str
+    category: str  # the category's title
+    scored: bool
+    rank: int | None
+    tied: bool
+    total: Decimal | None
+    maximum: Decimal
+    grade: str | None
+    weighted: Decimal | None
+    commended: bool
+    commendation_reason: str | None
+    rectify: bool
+    rectification_reason: str | None
+    subtotals: tuple[Decimal | None, ...]  # one per column of the table's dimensions
+    change: RankChange | None
+
+    @property
+    def rank_text(self) -> str:
+        return rank_text(self.rank, self.tied)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    id: str
+    title: str
+    points: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A category's ranking: its rows in ranked order, then the units not yet scored."""
+
+    category: Category
+    rows: tuple[Row, ...]
+    columns: tuple[Column, ...]  # the dimensions of the category's rubrics, in order
+    average: Decimal | None
+    column_averages: tuple[Decimal | None, ...]
+    scored: int
+    has_changes: bool
+
+
+@dataclass(frozen=True, slots=True)
+class YearsView:
+    entries: tuple[YearEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class YearEntry:
+    """A year as the years index shows it, live or archived."""
+
+    year: int
+    title: str
+    date: date | str | None
+    status: str
+    units: int
+    corrections: tuple[Correction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BulletinView:
+    frame: YearFrame
+    alternates: Alternates
+    title: str
+    number: str | None
+    recipients: str | None
+    body: str
+    date: date | None
+    tables: tuple[Table, ...]
+    commended: tuple[Row, ...]
+    rectify: tuple[Row, ...]
+    grades: tuple[GradeBand, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RankingView:
+    frame: YearFrame
+    alternates: Alternates
+    table: Table
+    grades: bool
+    weight: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    title: str
+    type: str
+    points: Decimal
+    score: Decimal
+    labels: tuple[str, ...]
+    experts: tuple[Decimal, ...]
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionRow:
+    title: str
+    points: Decimal
+    subtotal: Decimal
+    average_at: float | None  # where the category's average is drawn on this dimension's bar
+    items: tuple[ItemRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitView:
+    frame: YearFrame
+    alternates: Alternates
+    id: str
+    name: str
+    group: int | None
+    tasks: tuple[str, ...]
+    category: Category
+    row: Row
+    of: int  # units ranked in the category
+    rubric: Link  # href relative to the year
+    rubric_total: Decimal
+    dimensions: tuple[DimensionRow, ...]
+    aggregate: str
+    has_sheet: bool
+    opinion: str | None
+    evidence: tuple[Evidence, ...]
+    grades: bool
+    weight: Decimal | None
+    previous: Row | None
+    next: Row | None
+
+
+@dataclass(frozen=True, slots=True)
+class RubricView:
+    frame: YearFrame
+    alternates: Alternates
+    rubric: Rubric
+    users: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownView:
+    frame: YearFrame
+    alternates: Alternates
+    page: Page
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    year: int
+    standing: Standing | None
+    href: str | None  # the unit's page that year, from the site's root
+    change: RankChange | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryView:
+    unit: str
+    lines: tuple[HistoryLine, ...]
+
+
+# -- building views from the scored model -------------------------------------------------------
+
+
+def frame(results_year, corrections: tuple[Correction, ...]) -> YearFrame:  # noqa: ANN001
+    """The frame of a year's pages, from its YearResults."""
+    data = results_year.data
+    nav = [Link("index.html", "通报")]
+    nav += [Link(f"rankings/{r.category.id}/index.html", r.category.title) for r in results_year.rankings]
+    nav += [
+        Link(f"rubrics/{r.id}/index.html", r.short_title or r.title) for r in data.rubrics.values()
+    ]
+    nav += [Link(f"pages/{p.slug}/index.html", p.title) for p in data.pages]
+    return YearFrame(data.year.number, data.year.status == DRAFT, tuple(nav), corrections)
+
+
+def row(result: UnitResult, category: Category, columns: tuple[Column, ...],
+        change: RankChange | None) -> Row:  # fmt: skip
+    score = result.score
+    subtotals = {d.dimension.id: d.subtotal for d in score.dimensions}
+    return Row(
+        result.unit.id, result.unit.name, category.title, result.scored, result.rank, result.tied,
+        score.total, score.rubric.total, result.grade, result.weighted, result.commended,
+        result.commendation_reason, result.rectify, result.rectification_reason,
+        tuple(subtotals.get(c.id) for c in columns), change,
+    )  # fmt: skip
+
+
+def columns_of(results: tuple[UnitResult, ...]) -> tuple[Column, ...]:
+    """The dimensions of the rubrics these units use, each once, in order of first use."""
+    seen: dict[str, Column] = {}
+    for rubric in {id(r.score.rubric): r.score.rubric for r in results}.values():
+        for d in rubric.dimensions:
+            seen.setdefault(d.id, Column(d.id, d.title, d.points))
+    return tuple(seen.values())
+
+
+def unit_dimensions(result: UnitResult, averages: dict[str, Decimal]) -> tuple[DimensionRow, ...]:
+    rows = []
+    for d in result.score.dimensions:
+        dim = d.dimension
+        average = averages.get(dim.id)
+        at = charts.bar_position(average, dim.points) if average is not None else None
+        items = tuple(
+            ItemRow(
+                i.item.title, i.item.type, i.item.points, i.score, i.answer.labels,
+                i.answer.experts, i.note,
+            )  # fmt: skip
+            for i in d.items
+        )
+        rows.append(DimensionRow(dim.title, dim.points, d.subtotal, at, items))
+    return tuple(rows)

@@ -1,0 +1,194 @@
+"""Write the new site: render the pages whose fingerprint changed, stage what changed, publish.
+
+Rendering runs in forked worker processes when there are enough pages to repay them; each
+worker takes contiguous slices of each kind of page and sends back its record entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .problems import Mark
+from .record import Manifest, write_manifest
+
+PARALLEL_MIN = 400  # below this many pages, starting worker processes costs more than it saves
+
+
+class RenderFailure(Exception):
+    """A template failed: where, and what it said."""
+
+    def __init__(self, mark: Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark, self.message = mark, message
+
+
+def template_problem(exc: jinja2.TemplateError, root: Path) -> RenderFailure:
+    """Where a template error is, as a project path and line, and what it says."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    line = getattr(exc, "lineno", None) or 1
+    if not name:
+        # Runtime errors carry no position; Jinja rewrites the traceback to the template's lines.
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".txt")):
+                name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    if name:
+        try:
+            name = Path(name).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            name = f"theme/templates/{name}"
+    return RenderFailure(Mark(name or "theme/templates", line), f"模板错误：{exc.message or exc}")
+
+
+class Output:
+    """Collects the files of the new site: unchanged ones stay, changed ones go to staging."""
+
+    def __init__(self, out: Path, staging: Path, previous: Manifest | None) -> None:
+        self.out, self.staging, self.previous = out, staging, previous
+        self.manifest = Manifest()
+        self.written = 0
+
+    def unchanged(self, rel: str, fingerprint: str) -> bool:
+        """Whether the page can be kept from the last build without rendering it."""
+        p = self.previous
+        if p is None or p.pages.get(rel) != fingerprint or rel not in p.files:
+            return False
+        if not (self.out / rel).is_file():
+            return False
+        self.manifest.pages[rel] = fingerprint
+        self.manifest.files[rel] = p.files[rel]
+        self.manifest.sizes[rel] = p.sizes.get(rel, -1)
+        return True
+
+    def add(self, rel: str, data: bytes, fingerprint: str | None = None, verify: bool = False) -> None:
+        """Add a file of the new site; `verify`: compare the published copy's bytes too."""
+        content_hash = hashlib.sha256(data).hexdigest()
+        if fingerprint is not None:
+            self.manifest.pages[rel] = fingerprint
+        self.manifest.files[rel] = content_hash
+        self.manifest.sizes[rel] = len(data)
+        p = self.previous
+        if p is not None and p.files.get(rel) == content_hash and (self.out / rel).is_file():
+            published = (self.out / rel).read_bytes() if verify else None
+            if published is None or hashlib.sha256(published).hexdigest() == content_hash:
+                return  # same bytes: never rewrite a file that did not change
+        if rel.startswith("/") or ".." in rel.split("/") or "\\" in rel or ":" in rel:
+            raise ValueError(f"refusing to write outside the output folder: {rel}")
+        target = self.staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.written += 1
+
+    def merge(self, share: Manifest, written: int) -> None:
+        self.manifest.pages.update(share.pages)
+        self.manifest.files.update(share.files)
+        self.manifest.sizes.update(share.sizes)
+        self.written += written
+
+    def publish(self) -> int:
+        """Move the staged files into place and delete what the new site no longer has."""
+        if self.previous is None:
+            # A clean build: swap the whole folder in (the old one is empty or was built by us).
+            old = None
+            if self.out.exists():
+                old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
+                os.replace(self.out, old)
+            os.replace(self.staging, self.out)
+            write_manifest(self.out, self.manifest)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            return 0
+        for path in sorted(self.staging.rglob("*")):
+            if path.is_file():
+                target = self.out / path.relative_to(self.staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+        removed = 0
+        for rel in sorted(set(self.previous.files) - set(self.manifest.files)):
+            target = self.out / rel
+            if target.is_file():
+                target.unlink()
+                removed += 1
+                for parent in target.parents:
+                    if parent == self.out or any(parent.iterdir()):
+                        break
+                    parent.rmdir()
+        write_manifest(self.out, self.manifest)
+        return removed
+
+
+@dataclass(frozen=True)
+class Job:
+    """A page to draw: where it goes, its fingerprint, and how to draw it."""
+
+    path: str
+    fingerprint: str
+    draw: Callable[[], str]
+    kind: str  # pages of a kind sit together in a worker's slice
+
+
+def _render_share(jobs: Sequence[Job], output: Output, root: Path, index: int, count: int) -> tuple:
+    """Render share `index` of `count` in a forked worker; return its record entries.
+
+    Each worker takes a contiguous slice of each kind of page, not every other page: the units
+    it renders then sit together in memory, and the pages of the parent's memory that a worker
+    touches (and the kernel must copy, since even reading a Python object writes its reference
+    count) are mostly its own. Interleaving made every worker copy nearly the whole model.
+    """
+    output.manifest, output.written = Manifest(), 0
+    kinds: dict[str, list[Job]] = {}
+    for job in jobs:
+        kinds.setdefault(job.kind, []).append(job)
+    try:
+        for group in kinds.values():
+            for job in group[len(group) * index // count : len(group) * (index + 1) // count]:
+                output.add(job.path, job.draw().encode("utf-8"), job.fingerprint)
+    except jinja2.TemplateError as exc:
+        failure = template_problem(exc, root)
+        return None, 0, (failure.mark, failure.message)
+    return output.manifest, output.written, None
+
+
+def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> None:
+    """Render every job into the output, over several processes where that pays."""
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    if workers < 2 or len(jobs) < PARALLEL_MIN or not forking:
+        try:
+            for job in jobs:
+                output.add(job.path, job.draw().encode("utf-8"), job.fingerprint)
+        except jinja2.TemplateError as exc:
+            raise template_problem(exc, root) from None
+        return
+    # Forked workers inherit the jobs; only their small record entries travel back by pipe.
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    for index in range(workers):
+        receive, send = context.Pipe(duplex=False)
+
+        def work(send=send, index=index) -> None:  # noqa: ANN001 - bound per worker
+            send.send(_render_share(jobs, output, root, index, workers))
+            send.close()
+
+        process = context.Process(target=work, daemon=True)
+        process.start()
+        send.close()
+        pipes.append(receive)
+        processes.append(process)
+    try:
+        shares = [pipe.recv() for pipe in pipes]
+    finally:
+        for process in processes:
+            process.join()
+    for share, written, problem in shares:
+        if problem is not None:
+            raise RenderFailure(*problem)
+        output.merge(share, written)
