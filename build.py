@@ -27,7 +27,7 @@ def project_root() -> Path:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
-    """阳泉市转型综改考核结果通报网站生成工具。"""
+    """考核结果通报网站生成工具：检查数据、计算得分和排名、生成通报网站。"""
 
 
 def _print_problems(report, err: bool = False) -> None:  # noqa: ANN001

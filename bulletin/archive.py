@@ -52,10 +52,18 @@ def source_hashes(root: Path, year: int, overrides: dict[str, bytes] | None = No
             for rel, path in source_files(root, year).items()}  # fmt: skip
 
 
+SITE_SETTINGS = "content/site.yaml"
+
+
 def changed_sources(root: Path, archived: ArchivedYear) -> list[str]:
-    """The project files of a frozen year that differ from when it was archived."""
+    """The year's own files (data and texts) that differ from when it was archived.
+
+    The site-wide settings are recorded too, but a new site title or wording is no change of a
+    frozen year's results, as a new theme is not: it neither warns nor justifies a correction.
+    """
     now = source_hashes(root, archived.year)
-    return sorted(rel for rel in now.keys() | archived.sources.keys() if now.get(rel) != archived.sources.get(rel))
+    names = (now.keys() | archived.sources.keys()) - {SITE_SETTINGS}
+    return sorted(rel for rel in names if now.get(rel) != archived.sources.get(rel))
 
 
 def manifest_text(archived: ArchivedYear) -> str:

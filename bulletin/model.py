@@ -23,9 +23,21 @@ AttributeValue = bool | int | str
 
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
+    """content/site.yaml: who publishes what; every wording an office changes is here."""
+
     title: str
     issuer: str
     sample: bool = False
+    assessment: str = "考核"  # the assessment's name, e.g. 转型综改考核 or 目标责任考核
+    leader: str | None = None  # who receives the rectification reports, e.g. 市考核领导组
+    rectification_note: str | None = None  # what a unit to rectify must do, said in full
+
+    @property
+    def rectification_text(self) -> str:
+        if self.rectification_note:
+            return self.rectification_note
+        to = f"向{self.leader}" if self.leader else ""
+        return f"须{to}报送书面报告，分析原因，提出限期整改意见。"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,13 @@ from ..problems import Mark
 from ..source import as_bool, as_text
 from .files import Files, fields
 
+# Optional wording an office sets for its own assessment (defaults: model.SiteConfig).
+WORDING = {
+    "assessment": "考核名称（assessment）",
+    "leader": "领导机构（leader）",
+    "rectification_note": "整改要求（rectification_note）",
+}
+
 
 def read_site(fs: Files) -> SiteConfig | None:
     path = fs.root / "content" / "site.yaml"
@@ -17,10 +24,11 @@ def read_site(fs: Files) -> SiteConfig | None:
     if node is None:
         return None
     r = fs.report
-    f = fields(node, r, "网站设置", ("title", "issuer"), ("sample",))
+    f = fields(node, r, "网站设置", ("title", "issuer"), ("sample", *WORDING))
     if f is None:
         return None
     title = as_text(f["title"], r, "网站标题") if "title" in f else None
     issuer = as_text(f["issuer"], r, "发布单位（issuer）") if "issuer" in f else None
     sample = as_bool(f["sample"], r, "sample") if "sample" in f else False
-    return SiteConfig(title or "", issuer or "", bool(sample))
+    wording = {k: as_text(f[k], r, what) for k, what in WORDING.items() if k in f}
+    return SiteConfig(title or "", issuer or "", bool(sample), **{k: v for k, v in wording.items() if v})
