@@ -149,6 +149,8 @@ def import_(year: int, files: tuple[Path, ...]) -> None:
 
     root = project_root()
     outcome = import_workbooks(root, year, [(str(f), f) for f in files])
+    for line in outcome.problems:
+        click.echo(line)
     for line in outcome.lines:
         click.echo(line)
     if outcome.problems:
