@@ -237,6 +237,8 @@ class Importer:
             top = max(filled)
             gaps = [s for s in range(1, top) if s not in filled]
             for slot in gaps:
+                if slot not in experts:  # no workbook for this expert: missing_experts says so
+                    continue
                 self.error(experts[slot][1], f"{what}缺少专家{slot}的打分（专家{top}已打分）；"
                            "各专家的分数请依次填写，不要空栏。")  # fmt: skip
             if gaps:

@@ -30,10 +30,11 @@ from . import archive, opendata
 from .archive import Archives, ArchivedYear, Correction
 from .cache import ParseCache
 from .load import load_project
-from .model import DRAFT, FROZEN, Project
+from .model import DRAFT, FROZEN, Project, SiteConfig
 from .problems import ArchiveError, DataError, Mark, Report
 from .render import Page, Renderer
 from .scoring import UnitScore, YearResults, assess_year
+from .results_xlsx import results_xlsx
 
 MANIFEST_VERSION = 1
 INPUT_FOLDERS = ("content", "rubrics", "scores", "theme", "archive", "bulletin", "tests")
@@ -340,11 +341,12 @@ class RenderFailure(Exception):
         self.mark, self.message = mark, message
 
 
-def add_data_files(years: list[YearResults], output: Output) -> None:
+def add_data_files(years: list[YearResults], output: Output, site: SiteConfig) -> None:
     for year in years:
         base = str(year.year.year)
         output.add(f"{base}/results.json", opendata.results_json(year).encode("utf-8"))
         output.add(f"{base}/results.csv", opendata.results_csv(year).encode("utf-8"))
+        output.add(f"{base}/results.xlsx", results_xlsx(year, site))
 
 
 def static_files(theme: Path) -> dict[str, bytes]:
@@ -460,7 +462,7 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
         except RenderFailure as exc:
             report.error(exc.mark, exc.message)
             return result
-        add_data_files(result.years, output)
+        add_data_files(result.years, output, project.site)
         add_static_files(root / "theme", result.years, output)
         add_archived_files(root, archives, output)
         output.manifest.stamp = stamp
@@ -496,6 +498,7 @@ def year_files(root: Path, project: Project, archives: Archives, number: int,
             files[page.path.removeprefix(prefix)] = renderer.render(page).encode("utf-8")
     files["results.json"] = opendata.results_json(frozen).encode("utf-8")
     files["results.csv"] = opendata.results_csv(frozen).encode("utf-8")
+    files["results.xlsx"] = results_xlsx(frozen, project.site)
     for name, data in static_files(root / "theme").items():
         files[f"static/{name}"] = data
     return dict(sorted(files.items()))

@@ -310,9 +310,14 @@ def open_untrusted(path: Path) -> tuple[Workbook, Workbook]:
     try:
         values = openpyxl.load_workbook(path, data_only=True, keep_links=False, keep_vba=False)
         formulas = openpyxl.load_workbook(path, data_only=False, keep_links=False, keep_vba=False)
-    except defusedxml.DefusedXmlException:
-        raise WorkbookRefused("工作簿的XML中含有实体定义（可能是恶意构造的“XML炸弹”），不予读取。") from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        cause: BaseException | None = exc
+        while cause is not None:  # openpyxl wraps the parser's error in a ValueError of its own
+            if isinstance(cause, defusedxml.DefusedXmlException):
+                raise WorkbookRefused(
+                    "工作簿的XML中含有实体定义（可能是恶意构造的“XML炸弹”），不予读取。"
+                ) from None
+            cause = cause.__cause__ or cause.__context__
         raise WorkbookRefused(f"无法读取工作簿（文件可能已损坏）：{type(exc).__name__}: {exc}") from None
     return values, formulas
 
