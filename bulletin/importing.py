@@ -59,7 +59,9 @@ class Outcome:
     @property
     def summary(self) -> str:
         if not self.changed:
-            return f"已检查 {self.units} 个单位的评分，与 scores/ 中的现有分数一致，没有改动任何文件。"
+            return (
+                f"已检查 {self.units} 个单位的评分，与 scores/ 中的现有分数一致，没有改动任何文件。"
+            )
         return (
             f"已检查 {self.units} 个单位的评分，更新了 {len(self.changed)} 个评分文件："
             + "、".join(self.changed)
@@ -112,7 +114,10 @@ class Importer:
             return
         year = self.data.year.year
         if meta.year != year:
-            self.error(Where(name, META_SHEET, "B3"), f"这是 {meta.year} 年度的评分表，不能导入 {year} 年度。")
+            self.error(
+                Where(name, META_SHEET, "B3"),
+                f"这是 {meta.year} 年度的评分表，不能导入 {year} 年度。",
+            )
             return
         if meta.key in self.seen:
             self.error(Where(name, first, "A1"), f"与 {self.seen[meta.key]} 是同一份评分表（{self.describe(meta)}），"
@@ -123,7 +128,10 @@ class Importer:
         for index, entry in enumerate(meta.sheets):
             meta_cell = Where(name, META_SHEET, f"B{9 + index}")
             if entry.title not in values.sheetnames:
-                self.error(meta_cell, f"评分表中找不到工作表“{entry.title}”（单位 {entry.unit}），工作表可能被删除或改名。")
+                self.error(
+                    meta_cell,
+                    f"评分表中找不到工作表“{entry.title}”（单位 {entry.unit}），工作表可能被删除或改名。",
+                )
                 continue
             where = Where(name, entry.title, "A2")
             unit = self.units.get(entry.unit)
@@ -165,7 +173,9 @@ class Importer:
                     return
 
             def cell(row: int, col: int) -> tuple[CellValue, Where]:
-                return read_cell(ws.cell(row, col), fws.cell(row, col)), Where(name, ws.title, a1(row, col))
+                return read_cell(ws.cell(row, col), fws.cell(row, col)), Where(
+                    name, ws.title, a1(row, col)
+                )
 
             note, _ = cell(rows.row, cols.note)
             if not note.blank and note.shown and note.shown not in marks.notes:
@@ -219,7 +229,10 @@ class Importer:
         if item.type == CHOICE:
             labels = {v.shown for v, _ in singles}
             if len(labels) > 1:
-                self.error(singles[-1][1], f"{what}在不同的评分表中选的不一致：{'、'.join(sorted(labels))}。请统一后再导入。")
+                self.error(
+                    singles[-1][1],
+                    f"{what}在不同的评分表中选的不一致：{'、'.join(sorted(labels))}。请统一后再导入。",
+                )
                 marks.broken = True
                 return None
             return Answer(labels=(labels.pop(),)) if labels and not marks.broken else None
@@ -254,7 +267,9 @@ class Importer:
         numbers = {v.number for v, _ in singles}
         if len(numbers) > 1:
             shown = "、".join(decimal_text(n) for n in sorted(numbers))
-            self.error(singles[-1][1], f"{what}在不同的评分表中得分不一致：{shown}。请统一后再导入。")
+            self.error(
+                singles[-1][1], f"{what}在不同的评分表中得分不一致：{shown}。请统一后再导入。"
+            )
             marks.broken = True
             return None
         return Answer(value=numbers.pop()) if numbers else None
@@ -317,8 +332,13 @@ def plan_changes(imp: Importer) -> dict[str, tuple[str, dict[str, Answer | None]
             if not same(old, new):
                 score_changes[item_id] = None if new is None else answer_text(rows.item, new)
                 method = data.year.aggregate
-                before, after = shown_answer(rows.item, old, method), shown_answer(rows.item, new, method)
-                out.lines.append(f"{unit.name}（{unit_id}）第{rows.number}项“{short(rows.item.title)}”：{before} → {after}")
+                before, after = (
+                    shown_answer(rows.item, old, method),
+                    shown_answer(rows.item, new, method),
+                )
+                out.lines.append(
+                    f"{unit.name}（{unit_id}）第{rows.number}项“{short(rows.item.title)}”：{before} → {after}"
+                )
             note = "；".join(marks.notes) or None
             if note != (sheet.notes.get(item_id) if sheet else None):
                 note_changes[item_id] = None if note is None else note_text(note)
@@ -339,7 +359,9 @@ def plan_changes(imp: Importer) -> dict[str, tuple[str, dict[str, Answer | None]
     return planned
 
 
-def verify(root: Path, number: int, planned: dict[str, tuple[str, dict[str, Answer | None]]]) -> list[str]:
+def verify(
+    root: Path, number: int, planned: dict[str, tuple[str, dict[str, Answer | None]]]
+) -> list[str]:
     """Load the year with the new score files in a scratch copy: every file must pass `check`."""
     with tempfile.TemporaryDirectory(prefix="bulletin-import-") as scratch:
         copy = Path(scratch)
@@ -353,7 +375,9 @@ def verify(root: Path, number: int, planned: dict[str, tuple[str, dict[str, Answ
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text.encode("utf-8"))
         project, report = load_project(copy, number)
-        problems = [str(p) for p in report.errors if any(f"/{u}.yaml" in p.mark.path for u in planned)]
+        problems = [
+            str(p) for p in report.errors if any(f"/{u}.yaml" in p.mark.path for u in planned)
+        ]
         if problems:
             return problems
         data = next(y for y in project.years if y.year.year == number)
@@ -361,7 +385,9 @@ def verify(root: Path, number: int, planned: dict[str, tuple[str, dict[str, Answ
             sheet = data.sheets.get(unit_id)
             for item_id, answer in answers.items():
                 if not same(sheet.answers.get(item_id) if sheet else None, answer):
-                    return [f"scores/{number}/{unit_id}.yaml: error: 写入后读回的评分项 {item_id} 与评分表不一致（内部错误）。"]
+                    return [
+                        f"scores/{number}/{unit_id}.yaml: error: 写入后读回的评分项 {item_id} 与评分表不一致（内部错误）。"
+                    ]
     return []
 
 
@@ -388,6 +414,8 @@ def import_workbooks(root: Path, number: int, files: list[tuple[str, Path]]) -> 
         imp.outcome.problems.extend(failures)
         return imp.outcome
     folder = root / "scores" / str(number)
-    write_workbooks({folder / f"{u}.yaml": text.encode("utf-8") for u, (text, _) in planned.items()})
+    write_workbooks(
+        {folder / f"{u}.yaml": text.encode("utf-8") for u, (text, _) in planned.items()}
+    )
     imp.outcome.changed = [f"scores/{number}/{u}.yaml" for u in planned]
     return imp.outcome

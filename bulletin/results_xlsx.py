@@ -84,7 +84,12 @@ def rubric_sheet(ws: Worksheet, rubric: Rubric, results: list[UnitResult]) -> No
         for item in d.items:
             title = item.title or " / ".join(v.title or "" for v in item.variants if v.title)
             columns.append((f"{title}（满分{decimal_text(item.points)}）", d.id, item.id))
-    head = ["单位", "单位编号", f"总分（满分{decimal_text(rubric.total)}）", *(c[0] for c in columns)]
+    head = [
+        "单位",
+        "单位编号",
+        f"总分（满分{decimal_text(rubric.total)}）",
+        *(c[0] for c in columns),
+    ]
     _header(ws, 1, head, [26, 12, 10, *([14] * len(columns))])
     ws.row_dimensions[1].height = 90
     for row, r in enumerate(results, 2):
@@ -142,7 +147,9 @@ def results_xlsx(results: YearResults, site: SiteConfig) -> bytes:
     for ranking in results.rankings:
         title = sheet_title(ranking.category.title, taken)
         category_sheet(wb.create_sheet(title), list(ranking.results), data.year.weight)
-        listed.append((title, f"{ranking.category.title}类：各单位名次、得分、等级、折算分、表彰和整改"))
+        listed.append(
+            (title, f"{ranking.category.title}类：各单位名次、得分、等级、折算分、表彰和整改")
+        )
     for rubric in data.rubrics.values():
         title = sheet_title(rubric.short_title or rubric.id, taken)
         members = [r for r in results.units if r.unit.rubric == rubric.id]

@@ -75,7 +75,9 @@ def set_entries(text: str, key: str, changes: dict[str, str | None]) -> str:
     keys = {k.value: (k, v) for k, v in existing.items()}
     if not isinstance(mapping, yaml.MappingNode) or mapping.flow_style or not mapping.value:
         # Rewrite the whole value as a block: a flow mapping cannot take new lines.
-        entries = {k.value: text[v.start_mark.index : v.end_mark.index] for k, v in existing.items()}
+        entries = {
+            k.value: text[v.start_mark.index : v.end_mark.index] for k, v in existing.items()
+        }
         for k, v in changes.items():
             if v is None:
                 entries.pop(k, None)
@@ -84,7 +86,11 @@ def set_entries(text: str, key: str, changes: dict[str, str | None]) -> str:
         block = "".join(f"{newline}  {k}: {v}" for k, v in entries.items()) or " {}"
         start = key_node.end_mark.index
         colon = text.index(":", start) + 1
-        end = mapping.end_mark.index if not isinstance(mapping, yaml.ScalarNode) or mapping.value else colon
+        end = (
+            mapping.end_mark.index
+            if not isinstance(mapping, yaml.ScalarNode) or mapping.value
+            else colon
+        )
         return text[:colon] + block + text[max(end, colon) :]
     edits: list[tuple[int, int, str]] = []
     indent = next(iter(existing)).start_mark.column

@@ -48,7 +48,9 @@ def read_cell(value_cell: Cell, formula_cell: Cell) -> CellValue:
     if value_cell.data_type == "e":
         return CellValue(False, str(value), mistake=f"是错误值 {value}，请改为数字")
     if isinstance(value, bool):
-        return CellValue(False, "TRUE" if value else "FALSE", mistake="是逻辑值（TRUE/FALSE），不是分数")
+        return CellValue(
+            False, "TRUE" if value else "FALSE", mistake="是逻辑值（TRUE/FALSE），不是分数"
+        )
     if isinstance(value, (datetime, date, time, timedelta)):
         shown = value.isoformat() if not isinstance(value, timedelta) else str(value)
         return CellValue(

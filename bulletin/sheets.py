@@ -210,7 +210,14 @@ class SheetWriter:
         if self.plan.slots:
             help_text += f"各专家分别打分时填{experts}栏（得分栏留空，按年度规则取平均）。"
         help_text += f"单选项在下拉列表中选；择优项在符合的类别后选“{TICK}”。"
-        _cell(ws, HELP_ROW, 1, help_text, alignment=WRAP, font=Font(name=FONT, size=10, color="444444"))
+        _cell(
+            ws,
+            HELP_ROW,
+            1,
+            help_text,
+            alignment=WRAP,
+            font=Font(name=FONT, size=10, color="444444"),
+        )
         ws.merge_cells(start_row=HELP_ROW, start_column=1, end_row=HELP_ROW, end_column=cols.note)
         ws.row_dimensions[HELP_ROW].height = 40
         heads = {NUMBER_COL: "序号", TITLE_COL: "评分项", POINTS_COL: "满分", RULE_COL: "评分说明",
@@ -221,7 +228,15 @@ class SheetWriter:
                   alignment=CENTER, border=BOX)  # fmt: skip
         for index, (dimension, row) in enumerate(plan.dimension_rows):
             text = f"{dimension_number(index)}、{dimension.title}（{decimal_text(dimension.points)}分）"
-            _cell(ws, row, NUMBER_COL, text, font=Font(name=FONT, bold=True), fill=DIM_FILL, border=BOX)
+            _cell(
+                ws,
+                row,
+                NUMBER_COL,
+                text,
+                font=Font(name=FONT, bold=True),
+                fill=DIM_FILL,
+                border=BOX,
+            )
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=cols.note)
         for rows in plan.items:
             answer = sheet.answers.get(rows.item.id) if sheet else None
@@ -242,7 +257,9 @@ class SheetWriter:
             ws.column_dimensions[a1(1, col)[:-1]].width = width
         ws.column_dimensions[a1(1, self.cols.item_id)[:-1]].hidden = True
 
-    def item(self, ws: Worksheet, unit: Unit, rows: ItemRows, answer: Answer | None, note: str | None) -> None:
+    def item(
+        self, ws: Worksheet, unit: Unit, rows: ItemRows, answer: Answer | None, note: str | None
+    ) -> None:
         item, cols, row = rows.item, self.cols, rows.row
         font = Font(name=FONT, size=10)
         _cell(ws, row, NUMBER_COL, rows.number, alignment=CENTER, border=BOX, font=font)
@@ -266,7 +283,14 @@ class SheetWriter:
                         error="只能选：" + "、".join(labels), promptTitle="单选", prompt="从下拉列表中选一项。")  # fmt: skip
             self.off(ws, row, [cols.expert(s) for s in cols.slots])
         elif item.type == BEST_OF:
-            _cell(ws, row, SCORE_COL, "选下方类别", font=Font(name=FONT, size=9, color="666666"), fill=OFF_FILL)
+            _cell(
+                ws,
+                row,
+                SCORE_COL,
+                "选下方类别",
+                font=Font(name=FONT, size=9, color="666666"),
+                fill=OFF_FILL,
+            )
             self.off(ws, row, [cols.expert(s) for s in cols.slots])
             chosen = set(answer.labels) if answer else set()
             for option, orow in zip(item.options, rows.option_rows, strict=True):
@@ -290,7 +314,9 @@ class SheetWriter:
                 self.input(ws, row, cols.expert(slot), mark)
                 _score_validation(ws, a1(row, cols.expert(slot)), item.points, item.title)
 
-    def input(self, ws: Worksheet, row: int, col: int, value: object, align: Alignment = CENTER) -> None:
+    def input(
+        self, ws: Worksheet, row: int, col: int, value: object, align: Alignment = CENTER
+    ) -> None:
         _cell(ws, row, col, value, protection=UNLOCKED, fill=INPUT_FILL, border=BOX, alignment=align,
               font=Font(name=FONT, size=10, color="0000A0"))  # fmt: skip
 
@@ -302,9 +328,18 @@ class SheetWriter:
         if len(self.plan.slots) == 1 and self.plan.experts > 1:
             text = f"专家{self.plan.slots[0]}签名：________________　　日期：______年____月____日"
         else:
-            text = "专家签名：" + "　".join("__________" for _ in range(max(1, len(self.plan.slots))))
+            text = "专家签名：" + "　".join(
+                "__________" for _ in range(max(1, len(self.plan.slots)))
+            )
             text += "　　日期：______年____月____日"
-        _cell(ws, row, NUMBER_COL, text, font=Font(name=FONT, size=11), alignment=Alignment(vertical="bottom"))
+        _cell(
+            ws,
+            row,
+            NUMBER_COL,
+            text,
+            font=Font(name=FONT, size=11),
+            alignment=Alignment(vertical="bottom"),
+        )
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=self.cols.note)
         ws.row_dimensions[row].height = 40
 
@@ -406,7 +441,6 @@ def write_workbooks(files: dict[Path, bytes]) -> None:
     finally:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
-
 
 
 def year_data(root: Path, number: int) -> YearData:

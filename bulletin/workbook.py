@@ -174,7 +174,9 @@ def write_meta(wb: Workbook, meta: WorkbookMeta) -> None:
         set_text(ws.cell(ws.max_row, 2), value)
     for entry in meta.sheets:
         ws.append([None] * 5)
-        for col, value in enumerate(("sheet", entry.title, entry.unit, entry.rubric, entry.digest), 1):
+        for col, value in enumerate(
+            ("sheet", entry.title, entry.unit, entry.rubric, entry.digest), 1
+        ):
             set_text(ws.cell(ws.max_row, col), value)
     ws.sheet_state = "hidden"
     ws.protection.sheet = True
@@ -290,7 +292,9 @@ def _check_container(path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         types = archive.read("[Content_Types].xml")[:200_000].lower()
     if b"macroenabled" in types:
-        raise WorkbookRefused("这是启用宏的工作簿，为安全起见不予读取；请另存为 Excel 工作簿（.xlsx）。")
+        raise WorkbookRefused(
+            "这是启用宏的工作簿，为安全起见不予读取；请另存为 Excel 工作簿（.xlsx）。"
+        )
 
 
 def open_untrusted(path: Path) -> tuple[Workbook, Workbook]:
@@ -303,7 +307,9 @@ def open_untrusted(path: Path) -> tuple[Workbook, Workbook]:
     from openpyxl import xml as openpyxl_xml
 
     if not openpyxl_xml.DEFUSEDXML:  # never parse untrusted XML without the guard
-        raise WorkbookRefused("缺少安全组件 defusedxml，不能读取外来工作簿；请运行 python3 bootstrap.py 重新安装。")
+        raise WorkbookRefused(
+            "缺少安全组件 defusedxml，不能读取外来工作簿；请运行 python3 bootstrap.py 重新安装。"
+        )
     _check_container(path)
     import defusedxml
 
@@ -318,7 +324,9 @@ def open_untrusted(path: Path) -> tuple[Workbook, Workbook]:
                     "工作簿的XML中含有实体定义（可能是恶意构造的“XML炸弹”），不予读取。"
                 ) from None
             cause = cause.__cause__ or cause.__context__
-        raise WorkbookRefused(f"无法读取工作簿（文件可能已损坏）：{type(exc).__name__}: {exc}") from None
+        raise WorkbookRefused(
+            f"无法读取工作簿（文件可能已损坏）：{type(exc).__name__}: {exc}"
+        ) from None
     return values, formulas
 
 

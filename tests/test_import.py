@@ -38,7 +38,9 @@ def make_sheets(project: ProjectDir, *extra: str) -> Path:
     return out
 
 
-def edit(src: Path, dst: Path, changes: dict[str, object], formats: dict[str, str] | None = None) -> Path:
+def edit(
+    src: Path, dst: Path, changes: dict[str, object], formats: dict[str, str] | None = None
+) -> Path:
     """Fill cells as an expert would (openpyxl keeps the protection and the hidden sheet)."""
     wb = openpyxl.load_workbook(src)
     for ref, value in changes.items():
@@ -95,7 +97,10 @@ def test_a_filled_sheet_gives_the_hand_checked_result(tiny: ProjectDir, tmp_path
                   "乙县!E9": "正职", "乙县!E11": "√", "乙县!I7": "推进较快"})  # fmt: skip
     result = run(tiny, "import", "2014", str(filled))
     assert result.exit_code == 0, result.output
-    assert "乙县（b）第2项“其他县推进情况”：3位专家 3/3.5/2.5（计3） → 3位专家 4/3/2.5（计3.17）" in result.output
+    assert (
+        "乙县（b）第2项“其他县推进情况”：3位专家 3/3.5/2.5（计3） → 3位专家 4/3/2.5（计3.17）"
+        in result.output
+    )
     text = tiny.read("scores/2014/b.yaml")
     assert "progress: {experts: [4, 3, 2.5]}" in text and "reporter: 正职" in text
     assert "innovation: [一类]" in text and 'progress: "推进较快"' in text
@@ -183,7 +188,10 @@ def test_a_sheet_made_from_an_older_rubric_is_refused(tiny: ProjectDir, tmp_path
     result = run(tiny, "import", "2014", str(book))
     assert result.exit_code == 1
     assert f"{book}:甲县!A2: error: 工作表“甲县”（甲县）是按旧版评分标准生成的" in result.output
-    assert f"{book}:乙县!A2: error:" in result.output and f"{book}:丙局!A2: error:" not in result.output
+    assert (
+        f"{book}:乙县!A2: error:" in result.output
+        and f"{book}:丙局!A2: error:" not in result.output
+    )
 
 
 def test_a_unit_no_longer_in_the_year(tiny: ProjectDir):
@@ -218,16 +226,23 @@ def test_one_workbook_per_expert(tiny: ProjectDir, tmp_path: Path):
     assert "progress: {experts: [3, 4, 2.5]}" in tiny.read("scores/2014/b.yaml")
     missing = run(tiny, "import", "2014", str(books[0]), str(books[2]))
     assert missing.exit_code == 1
-    assert f"{books[0]}:填表说明!A1: error: 未分组共有 3 位专家，缺少专家2的评分表" in missing.output
+    assert (
+        f"{books[0]}:填表说明!A1: error: 未分组共有 3 位专家，缺少专家2的评分表" in missing.output
+    )
 
 
-def test_untrusted_files_are_refused(tiny: ProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_untrusted_files_are_refused(
+    tiny: ProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     book = make_sheets(tiny) / TINY_BOOK
     macro = shutil.copy(book, tmp_path / "book.xlsm")
     assert "启用宏" in run(tiny, "import", "2014", str(macro)).output
     fake = tmp_path / "fake.xlsx"
     fake.write_text("不是表格", encoding="utf-8")
-    assert f"{fake}: error: 文件不是有效的 .xlsx 工作簿" in run(tiny, "import", "2014", str(fake)).output
+    assert (
+        f"{fake}: error: 文件不是有效的 .xlsx 工作簿"
+        in run(tiny, "import", "2014", str(fake)).output
+    )
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(book) as src, zipfile.ZipFile(bomb, "w") as dst:
         for info in src.infolist():
@@ -259,8 +274,16 @@ def test_cells_written_the_way_wps_and_libreoffice_write_them(tiny: ProjectDir, 
                 data = src.read(info.filename)
                 if info.filename == names["甲县"]:
                     text = data.decode("utf-8")
-                    text = re.sub(r'<c r="E6"([^>]*?)(?: t="\w+")?>.*?</c>', r'<c r="E6"\1 t="inlineStr"><is><t>1.25</t></is></c>', text)
-                    text = re.sub(r'<c r="E9"([^>]*?) t="\w+">.*?</c>', r'<c r="E9"\1 t="inlineStr"><is><t>副职</t></is></c>', text)
+                    text = re.sub(
+                        r'<c r="E6"([^>]*?)(?: t="\w+")?>.*?</c>',
+                        r'<c r="E6"\1 t="inlineStr"><is><t>1.25</t></is></c>',
+                        text,
+                    )
+                    text = re.sub(
+                        r'<c r="E9"([^>]*?) t="\w+">.*?</c>',
+                        r'<c r="E9"\1 t="inlineStr"><is><t>副职</t></is></c>',
+                        text,
+                    )
                     data = text.encode("utf-8")
                 dst.writestr(info, data)
     result = run(tiny, "import", "2014", str(crafted))
