@@ -118,6 +118,54 @@ def _iso_date(day: str | None) -> str | None:
 
 
 @cli.command()
+@click.argument("year", type=YEAR)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出文件夹（默认 sheets/<YEAR>/）。")
+@click.option("--experts", type=click.IntRange(0, 30), default=None,
+              help="每组专家人数（默认按已有评分中最多的专家人数）。")
+@click.option("--per-expert", is_flag=True, help="每位专家一个工作簿（默认每个专家组一个）。")
+def sheets(year: int, out: Path | None, experts: int | None, per_expert: bool) -> None:
+    """生成发给专家的评分表（Excel工作簿），已填入 scores/ 中现有的分数。"""
+    from bulletin.sheets import make_sheets
+
+    root = project_root()
+    target = out or root / "sheets" / str(year)
+    try:
+        paths = make_sheets(root, year, target, experts, per_expert)
+    except DataError as exc:
+        _print_problems(exc.report, err=True)
+        raise click.ClickException(f"{year} 年度的数据有 {len(exc.report.errors)} 个错误，请先修正（见上），未生成评分表。") from None
+    for path in paths:
+        click.echo(f"已生成 {_shown(path, root)}")
+    click.echo(f"共 {len(paths)} 个评分表工作簿。发给专家填写后，用 python build.py import {year} 文件名.xlsx 导入。")
+
+
+@cli.command("import")
+@click.argument("year", type=YEAR)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(year: int, files: tuple[Path, ...]) -> None:
+    """导入专家填好的评分表，逐格检查后写入 scores/<YEAR>/；有任何错误则不改动任何文件。"""
+    from bulletin.importing import import_workbooks
+
+    root = project_root()
+    outcome = import_workbooks(root, year, [(str(f), f) for f in files])
+    for line in outcome.problems:
+        click.echo(line)
+    for line in outcome.lines:
+        click.echo(line)
+    if outcome.problems:
+        raise click.ClickException(f"发现 {len(outcome.problems)} 个错误，scores/ 下的文件都没有改动。请按上面的提示修改评分表后重新导入。")
+    click.echo(outcome.summary)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；默认只有本机能打开。")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from . import archive, opendata, render
+from . import archive, render
 from .archive import Archives
 from .load import load_project
 from .model import FROZEN, PUBLISHED, ArchivedYear, Correction, Project
 from .problems import ArchiveError, DataError
 from .scoring import assess_year
-from .site import live_years, static_files
+from .site import data_files, live_years, static_files
 
 
 def year_files(root: Path, project: Project, archives: Archives, number: int,
@@ -30,8 +30,7 @@ def year_files(root: Path, project: Project, archives: Archives, number: int,
     for page in pages:
         if page.path.startswith(prefix):
             files[page.path.removeprefix(prefix)] = render.draw(env, page, project.site).encode("utf-8")
-    files["results.json"] = opendata.results_json(frozen).encode("utf-8")
-    files["results.csv"] = opendata.results_csv(frozen).encode("utf-8")
+    files.update(data_files(frozen, project.site))
     for name, data in static_files(root / "theme").items():
         files[f"static/{name}"] = data
     return dict(sorted(files.items()))

@@ -21,9 +21,10 @@ from pathlib import Path
 from . import archive, opendata, render, writer
 from .archive import Archives
 from .load import load_project
-from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project
+from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
 from .problems import Mark, Report
 from .record import Manifest, input_stamp, manifest_path, read_manifest, up_to_date
+from .results_xlsx import results_xlsx
 from .reuse import BuildState, assess
 from .scoring import YearResults
 from .writer import Job, Output, RenderFailure
@@ -110,7 +111,7 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
             report.error(exc.mark, exc.message)
             return result
         started = result.lap("render", started)
-        add_data_files(result.years, output)
+        add_data_files(result.years, output, project.site)
         add_static_files(root / "theme", result.years, output)
         add_archived_files(root, archives, output)
         output.manifest.stamp = stamp
@@ -173,11 +174,19 @@ def render_changed(root: Path, project: Project, pages: list[render.Page], outpu
     return len(todo)
 
 
-def add_data_files(years: list[YearResults], output: Output) -> None:
+def data_files(year: YearResults, site: SiteConfig) -> dict[str, bytes]:
+    """A year's open data, by file name: as a build publishes it and as a freeze archives it."""
+    return {
+        "results.json": opendata.results_json(year).encode("utf-8"),
+        "results.csv": opendata.results_csv(year).encode("utf-8"),
+        "results.xlsx": results_xlsx(year, site),
+    }
+
+
+def add_data_files(years: list[YearResults], output: Output, site: SiteConfig) -> None:
     for year in years:
-        base = str(year.year.number)
-        output.add(f"{base}/results.json", opendata.results_json(year).encode("utf-8"))
-        output.add(f"{base}/results.csv", opendata.results_csv(year).encode("utf-8"))
+        for name, data in data_files(year, site).items():
+            output.add(f"{year.year.number}/{name}", data)
 
 
 def static_files(theme: Path) -> dict[str, bytes]:

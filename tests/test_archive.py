@@ -119,7 +119,7 @@ def test_freeze_writes_every_page_and_a_manifest_of_their_sha256(frozen):
     assert data["bulletin_title"] == "关于2014年度转型综改考核结果的通报"
     units = results(frozen / "archive", 2014)
     assert len(units) == 35
-    expected = {"index.html", "results.json", "results.csv", "pages/methodology/index.html"}
+    expected = {"index.html", "results.json", "results.csv", "results.xlsx", "pages/methodology/index.html"}
     expected |= {f"static/{rel}" for rel in files(frozen / "theme" / "static")}  # the theme's, as it was
     assert "static/style.css" in expected
     expected |= {f"units/{u}/index.html" for u in units}

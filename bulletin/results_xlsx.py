@@ -1,0 +1,161 @@
+"""site/<year>/results.xlsx: a year's results as a workbook, for the public and 市考核办 (pure)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .model import Page, Rubric, SiteConfig
+from .scoring import UnitResult, YearResults, decimal_text
+from .workbook import neutralised, set_text, sheet_title, workbook_bytes
+
+HEAD = Font(bold=True)
+HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
+WRAP = Alignment(wrap_text=True, vertical="top")
+GUIDE = "说明"
+
+CATEGORY_COLUMNS = (
+    ("名次", "在本类别中的名次；得分相同的单位名次相同（并列），其后的名次顺延"),
+    ("名次说明", "名次的文字写法，例如“第1名”“并列第2名”；尚未评分的单位为空"),
+    ("单位", "被考核单位名称，与 units.yaml 一致"),
+    ("单位编号", "单位的编号（id），各年度不变，可用于跨年度比对"),
+    ("得分", "总分：各一级指标得分之和，精确计算，不四舍五入"),
+    ("等级", "按本年度的等级分档确定；不在任何分档内为空"),
+    ("折算分", "按权重折算的分数 = 得分 × 权重，四舍五入保留两位小数；未设权重为空"),
+    ("表彰", "“是”表示列入通报表彰名单"),
+    ("表彰理由", "列入表彰名单的理由"),
+    ("限期整改", "“是”表示须限期整改并报送书面整改报告"),
+    ("整改理由", "列入整改名单的理由"),
+)
+
+
+def _number(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(decimal_text(value))
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object) -> None:
+    cell = ws.cell(row, col)
+    if isinstance(value, str):
+        set_text(cell, neutralised(value))
+    elif value is not None:
+        cell.value = value
+
+
+def _header(ws: Worksheet, row: int, titles: list[str], widths: list[float]) -> None:
+    for col, (title, width) in enumerate(zip(titles, widths, strict=True), 1):
+        _put(ws, row, col, title)
+        ws.cell(row, col).font, ws.cell(row, col).fill = HEAD, HEAD_FILL
+        ws.cell(row, col).alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(row + 1, 1)
+
+
+def _rank_text(result: UnitResult) -> str:
+    if result.rank is None:
+        return "尚未评分" if not result.scored else ""
+    return f"{'并列' if result.tied else ''}第{result.rank}名"
+
+
+def category_sheet(ws: Worksheet, results: list[UnitResult], weight: Decimal | None) -> None:
+    titles = [title for title, _ in CATEGORY_COLUMNS]
+    if weight is not None:
+        titles[6] = f"折算分（权重{decimal_text(weight)}）"
+    _header(ws, 1, titles, [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40])
+    for row, r in enumerate(results, 2):
+        values = [
+            r.rank, _rank_text(r), r.unit.name, r.unit.id, _number(r.total), r.grade,
+            _number(r.weighted), "是" if r.commended else "", r.commendation_reason,
+            "是" if r.rectify else "", r.rectification_reason,
+        ]  # fmt: skip
+        for col, value in enumerate(values, 1):
+            _put(ws, row, col, value)
+
+
+def rubric_sheet(ws: Worksheet, rubric: Rubric, results: list[UnitResult]) -> None:
+    """Every unit of the rubric, one column per dimension subtotal and per item."""
+    columns: list[tuple[str, str | None, str | None]] = []  # (title, dimension id, item id)
+    for index, d in enumerate(rubric.dimensions, 1):
+        columns.append((f"{index}. {d.title}小计（满分{decimal_text(d.points)}）", d.id, None))
+        for item in d.items:
+            title = item.title or " / ".join(v.title or "" for v in item.variants if v.title)
+            columns.append((f"{title}（满分{decimal_text(item.points)}）", d.id, item.id))
+    head = [
+        "单位",
+        "单位编号",
+        f"总分（满分{decimal_text(rubric.total)}）",
+        *(c[0] for c in columns),
+    ]
+    _header(ws, 1, head, [26, 12, 10, *([14] * len(columns))])
+    ws.row_dimensions[1].height = 90
+    for row, r in enumerate(results, 2):
+        _put(ws, row, 1, r.unit.name)
+        _put(ws, row, 2, r.unit.id)
+        _put(ws, row, 3, _number(r.total) if r.scored else "尚未评分")
+        items = {i.item.id: i.score for d in r.score.dimensions for i in d.items}
+        for col, (_, dimension_id, item_id) in enumerate(columns, 4):
+            value = items.get(item_id) if item_id else r.score.subtotal(dimension_id or "")
+            _put(ws, row, col, _number(value) if r.scored else None)
+
+
+def guide_sheet(ws: Worksheet, results: YearResults, site: SiteConfig, bulletin: Page | None,
+                day: date | None, sheets: list[tuple[str, str]]) -> None:  # fmt: skip
+    year = results.year
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 80
+    rows: list[tuple[str, str]] = [
+        ("标题", year.title),
+        ("发布单位", site.issuer),
+        ("年度", str(year.number)),
+        ("通报文号", (bulletin.number if bulletin else None) or "（无）"),
+        ("通报日期", day.isoformat() if day else "（未定）"),
+        ("生成日期", (day.isoformat() if day else "（未定）") + "（即通报日期，与生成文件的日子无关）"),
+        ("状态", {"published": "已发布", "frozen": "已冻结", "draft": "草稿（结果未定）"}.get(year.status, year.status)),
+        ("数据来源", f"本表由考核结果通报网站自动生成，与网站上 {year.number} 年度的通报、排名和 results.json、results.csv 同源。"),
+        ("", ""),
+        ("工作表", "内容"),
+        *sheets,
+        ("", ""),
+        ("各类别工作表的列", "含义"),
+        *CATEGORY_COLUMNS,
+        ("", ""),
+        ("评分标准工作表的列", "每个评分项一列，标题为评分项名称和满分；“小计”列为一级指标得分；"
+         "几位专家分别打分的项目为按本年度规则合并后的得分；单选、择优项为所得分值。"),
+    ]  # fmt: skip
+    for row, (key, value) in enumerate(rows, 1):
+        _put(ws, row, 1, key)
+        _put(ws, row, 2, value)
+        ws.cell(row, 2).alignment = WRAP
+        if key in ("工作表", "各类别工作表的列", "标题"):
+            ws.cell(row, 1).font = ws.cell(row, 2).font = HEAD
+
+
+def results_xlsx(results: YearResults, site: SiteConfig) -> bytes:
+    """The year's results workbook as reproducible bytes (timestamps = the bulletin's date)."""
+    data = results.data
+    bulletin = data.bulletin
+    day = data.date
+    wb = Workbook()
+    guide = wb.active
+    guide.title = GUIDE
+    taken = {GUIDE}
+    listed: list[tuple[str, str]] = [(GUIDE, "本说明")]
+    for ranking in results.rankings:
+        title = sheet_title(ranking.category.title, taken)
+        category_sheet(wb.create_sheet(title), list(ranking.results), data.year.weight)
+        listed.append(
+            (title, f"{ranking.category.title}类：各单位名次、得分、等级、折算分、表彰和整改")
+        )
+    for rubric in data.rubrics.values():
+        title = sheet_title(rubric.short_title or rubric.id, taken)
+        members = [r for r in results.units if r.unit.rubric == rubric.id]
+        rubric_sheet(wb.create_sheet(title), rubric, members)
+        listed.append((title, f"“{rubric.title}”各评分项的得分"))
+    guide_sheet(guide, results, site, bulletin, day, listed)
+    wb.properties.creator = site.issuer
+    wb.properties.title = data.year.title
+    return workbook_bytes(wb, day)
