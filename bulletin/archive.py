@@ -17,7 +17,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -85,7 +85,8 @@ def read_manifest(folder: Path, rel: str, report: Report) -> ArchivedYear | None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         match = FOLDER.fullmatch(folder.name)
-        assert match and data["format"] == FORMAT and data["year"] == int(match["year"])
+        if not match or data["format"] != FORMAT or data["year"] != int(match["year"]):
+            raise ValueError("not a manifest of this folder")  # a real check: asserts vanish under -O
         archived = ArchivedYear(
             folder.name,
             int(data["year"]),
@@ -104,7 +105,7 @@ def read_manifest(folder: Path, rel: str, report: Report) -> ArchivedYear | None
     except FileNotFoundError:
         report.error(where, "存档缺少清单文件 manifest.json，无法证明其内容未被改动。")
         return None
-    except (OSError, ValueError, KeyError, TypeError, AssertionError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         report.error(where, "存档清单 manifest.json 已损坏或格式不对，无法证明存档内容未被改动。")
         return None
     if match["version"] and int(match["version"]) != archived.version:
@@ -243,11 +244,6 @@ def with_status(year_file: Path, status: str) -> bytes:
     if found is None:
         raise ArchiveError(f"{year_file.parent.name}年度的 year.yaml 中找不到顶格书写的“status: 状态”一行，无法改为 {status}。")
     return data[: found.start(4)] + status.encode("ascii") + data[found.end(4) :]
-
-
-def set_status(year_file: Path, status: str) -> None:
-    """Change `status:` in year.yaml in place, keeping every comment and the rest of the file."""
-    year_file.write_bytes(with_status(year_file, status))
 
 
 def move_version(root: Path, archived: ArchivedYear) -> str:

@@ -21,8 +21,6 @@ class ParseCache:
 
     def __init__(self) -> None:
         self.entries: dict[str, tuple[bytes, source.Node | source.ParseFailure]] = {}
-        self.hits = 0
-        self.misses = 0
         # Derived from parsed files: (what it was made from, the result, the problems it raised).
         # A parsed file's nodes are the same objects while its bytes are unchanged, so "made
         # from the same objects" is an identity check, and everything downstream is reused.
@@ -45,10 +43,8 @@ class ParseCache:
         digest = hashlib.blake2b(data, digest_size=16).digest()
         entry = self.entries.get(rel)
         if entry is not None and entry[0] == digest:
-            self.hits += 1
             result = entry[1]
         else:
-            self.misses += 1
             try:
                 result = source.parse(source.decode(data, rel), rel)
             except source.ParseFailure as exc:

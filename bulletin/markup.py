@@ -59,8 +59,3 @@ def to_html(text: str | None, shift_headings: bool = True) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)
-
-
-def to_text(text: str | None) -> str:
-    """Markdown reduced to plain text (for summaries and `title` attributes)."""
-    return re.sub(r"\s+", " ", nh3.clean(str(to_html(text)), tags=set())).strip()

@@ -20,7 +20,7 @@ import jinja2
 
 from . import charts, history, markup, views
 from .history import RankChange, Standing
-from .model import ArchivedYear, Correction, SiteConfig
+from .model import FROZEN, ArchivedYear, Correction, SiteConfig
 from .scoring import YearResults, decimal_text
 
 CODE = Path(__file__).parent
@@ -162,7 +162,7 @@ class Pages:
                             self.corrections.get(y.year.number, ()))
             for y in self.years
         ] + [
-            views.YearEntry(a.year, a.bulletin_title, a.date, "frozen", len(self.by_year.get(a.year, {})),
+            views.YearEntry(a.year, a.bulletin_title, a.date, FROZEN, len(self.by_year.get(a.year, {})),
                             a.corrections)
             for a in self.archived
         ]  # fmt: skip

@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .model import Page, Rubric, SiteConfig
+from .model import DRAFT, FROZEN, PUBLISHED, Page, Rubric, SiteConfig
 from .scoring import UnitResult, YearResults, decimal_text
 from .workbook import neutralised, set_text, sheet_title, workbook_bytes
 
@@ -114,7 +114,7 @@ def guide_sheet(ws: Worksheet, results: YearResults, site: SiteConfig, bulletin:
         ("通报文号", (bulletin.number if bulletin else None) or "（无）"),
         ("通报日期", day.isoformat() if day else "（未定）"),
         ("生成日期", (day.isoformat() if day else "（未定）") + "（即通报日期，与生成文件的日子无关）"),
-        ("状态", {"published": "已发布", "frozen": "已冻结", "draft": "草稿（结果未定）"}.get(year.status, year.status)),
+        ("状态", {PUBLISHED: "已发布", FROZEN: "已冻结", DRAFT: "草稿（结果未定）"}.get(year.status, year.status)),
         ("数据来源", f"本表由考核结果通报网站自动生成，与网站上 {year.number} 年度的通报、排名和 results.json、results.csv 同源。"),
         ("", ""),
         ("工作表", "内容"),

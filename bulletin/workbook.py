@@ -15,7 +15,6 @@ from pathlib import Path
 
 from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from .model import Rubric
 
@@ -328,8 +327,3 @@ def open_untrusted(path: Path) -> tuple[Workbook, Workbook]:
             f"无法读取工作簿（文件可能已损坏）：{type(exc).__name__}: {exc}"
         ) from None
     return values, formulas
-
-
-def data_sheets(wb: Workbook) -> list[Worksheet]:
-    """The workbook's worksheets (not chart sheets)."""
-    return [ws for ws in wb.worksheets if isinstance(ws, Worksheet)]

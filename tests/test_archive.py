@@ -409,18 +409,17 @@ def test_build_refuses_to_write_into_the_archive(frozen_project, cli):
          "year: 2014\nnote: |\n  status: published\nstatus: frozen\n"),
     ],
 )  # fmt: skip
-def test_set_status_changes_only_the_status(tmp_path, before, after):
+def test_with_status_changes_only_the_status(tmp_path, before, after):
     path = tmp_path / "year.yaml"
     path.write_bytes(before.encode("utf-8"))
-    archive.set_status(path, "frozen")
-    assert path.read_bytes() == after.encode("utf-8")
+    assert archive.with_status(path, "frozen") == after.encode("utf-8")
 
 
-def test_set_status_without_a_status_line_is_a_clean_error(tmp_path):
+def test_with_status_without_a_status_line_is_a_clean_error(tmp_path):
     path = tmp_path / "year.yaml"
     path.write_text("year: 2014\n", encoding="utf-8")
     with pytest.raises(archive.ArchiveError):
-        archive.set_status(path, "frozen")
+        archive.with_status(path, "frozen")
     assert path.read_text(encoding="utf-8") == "year: 2014\n"
 
 
