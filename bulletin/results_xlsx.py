@@ -5,18 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
 from .model import DRAFT, FROZEN, PUBLISHED, Page, Rubric, SiteConfig
-from .scoring import UnitResult, YearResults, decimal_text
-from .workbook import neutralised, set_text, sheet_title, workbook_bytes
+from .scoring import UnitResult, YearResults, decimal_text, rank_text
+from .xlsx import BOLD, HEAD, PLAIN, WRAP, Sheet, sheet_title, workbook
 
-HEAD = Font(bold=True)
-HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
-WRAP = Alignment(wrap_text=True, vertical="top")
 GUIDE = "说明"
 
 CATEGORY_COLUMNS = (
@@ -38,45 +30,26 @@ def _number(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(decimal_text(value))
 
 
-def _put(ws: Worksheet, row: int, col: int, value: object) -> None:
-    cell = ws.cell(row, col)
-    if isinstance(value, str):
-        set_text(cell, neutralised(value))
-    elif value is not None:
-        cell.value = value
+def _header(sheet: Sheet, titles: list[str], widths: list[float]) -> None:
+    sheet.add(list(titles), HEAD)
+    sheet.widths = widths
+    sheet.frozen_rows = 1
 
 
-def _header(ws: Worksheet, row: int, titles: list[str], widths: list[float]) -> None:
-    for col, (title, width) in enumerate(zip(titles, widths, strict=True), 1):
-        _put(ws, row, col, title)
-        ws.cell(row, col).font, ws.cell(row, col).fill = HEAD, HEAD_FILL
-        ws.cell(row, col).alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = ws.cell(row + 1, 1)
-
-
-def _rank_text(result: UnitResult) -> str:
-    if result.rank is None:
-        return "尚未评分" if not result.scored else ""
-    return f"{'并列' if result.tied else ''}第{result.rank}名"
-
-
-def category_sheet(ws: Worksheet, results: list[UnitResult], weight: Decimal | None) -> None:
+def category_sheet(sheet: Sheet, results: list[UnitResult], weight: Decimal | None) -> None:
     titles = [title for title, _ in CATEGORY_COLUMNS]
     if weight is not None:
         titles[6] = f"折算分（权重{decimal_text(weight)}）"
-    _header(ws, 1, titles, [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40])
-    for row, r in enumerate(results, 2):
-        values = [
-            r.rank, _rank_text(r), r.unit.name, r.unit.id, _number(r.total), r.grade,
+    _header(sheet, titles, [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40])
+    for r in results:
+        sheet.add([
+            r.rank, rank_text(r.rank, r.tied), r.unit.name, r.unit.id, _number(r.total), r.grade,
             _number(r.weighted), "是" if r.commended else "", r.commendation_reason,
             "是" if r.rectify else "", r.rectification_reason,
-        ]  # fmt: skip
-        for col, value in enumerate(values, 1):
-            _put(ws, row, col, value)
+        ])  # fmt: skip
 
 
-def rubric_sheet(ws: Worksheet, rubric: Rubric, results: list[UnitResult]) -> None:
+def rubric_sheet(sheet: Sheet, rubric: Rubric, results: list[UnitResult]) -> None:
     """Every unit of the rubric, one column per dimension subtotal and per item."""
     columns: list[tuple[str, str | None, str | None]] = []  # (title, dimension id, item id)
     for index, d in enumerate(rubric.dimensions, 1):
@@ -90,23 +63,22 @@ def rubric_sheet(ws: Worksheet, rubric: Rubric, results: list[UnitResult]) -> No
         f"总分（满分{decimal_text(rubric.total)}）",
         *(c[0] for c in columns),
     ]
-    _header(ws, 1, head, [26, 12, 10, *([14] * len(columns))])
-    ws.row_dimensions[1].height = 90
-    for row, r in enumerate(results, 2):
-        _put(ws, row, 1, r.unit.name)
-        _put(ws, row, 2, r.unit.id)
-        _put(ws, row, 3, _number(r.total) if r.scored else "尚未评分")
+    _header(sheet, head, [26, 12, 10, *([14] * len(columns))])
+    sheet.heights[1] = 90
+    for r in results:
         items = {i.item.id: i.score for d in r.score.dimensions for i in d.items}
-        for col, (_, dimension_id, item_id) in enumerate(columns, 4):
-            value = items.get(item_id) if item_id else r.score.subtotal(dimension_id or "")
-            _put(ws, row, col, _number(value) if r.scored else None)
+        subtotals = {d.dimension.id: d.subtotal for d in r.score.dimensions}
+        scores = [
+            (_number(items.get(item_id) if item_id else subtotals.get(dim)) if r.scored else None)
+            for _, dim, item_id in columns
+        ]
+        sheet.add([r.unit.name, r.unit.id, _number(r.total) if r.scored else "尚未评分", *scores])
 
 
-def guide_sheet(ws: Worksheet, results: YearResults, site: SiteConfig, bulletin: Page | None,
+def guide_sheet(sheet: Sheet, results: YearResults, site: SiteConfig, bulletin: Page | None,
                 day: date | None, sheets: list[tuple[str, str]]) -> None:  # fmt: skip
     year = results.year
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 80
+    sheet.widths = [24, 80]
     rows: list[tuple[str, str]] = [
         ("标题", year.title),
         ("发布单位", site.issuer),
@@ -126,36 +98,30 @@ def guide_sheet(ws: Worksheet, results: YearResults, site: SiteConfig, bulletin:
         ("评分标准工作表的列", "每个评分项一列，标题为评分项名称和满分；“小计”列为一级指标得分；"
          "几位专家分别打分的项目为按本年度规则合并后的得分；单选、择优项为所得分值。"),
     ]  # fmt: skip
-    for row, (key, value) in enumerate(rows, 1):
-        _put(ws, row, 1, key)
-        _put(ws, row, 2, value)
-        ws.cell(row, 2).alignment = WRAP
-        if key in ("工作表", "各类别工作表的列", "标题"):
-            ws.cell(row, 1).font = ws.cell(row, 2).font = HEAD
+    for key, value in rows:
+        heading = key in ("工作表", "各类别工作表的列", "标题")
+        sheet.add([key or None, value or None], [BOLD, BOLD] if heading else [PLAIN, WRAP])
 
 
 def results_xlsx(results: YearResults, site: SiteConfig) -> bytes:
     """The year's results workbook as reproducible bytes (timestamps = the bulletin's date)."""
     data = results.data
-    bulletin = data.bulletin
-    day = data.date
-    wb = Workbook()
-    guide = wb.active
-    guide.title = GUIDE
-    taken = {GUIDE}
+    guide = Sheet(GUIDE)
+    sheets = [guide]
+    taken = {GUIDE.lower()}
     listed: list[tuple[str, str]] = [(GUIDE, "本说明")]
     for ranking in results.rankings:
-        title = sheet_title(ranking.category.title, taken)
-        category_sheet(wb.create_sheet(title), list(ranking.results), data.year.weight)
+        sheet = Sheet(sheet_title(ranking.category.title, taken))
+        category_sheet(sheet, list(ranking.results), data.year.weight)
+        sheets.append(sheet)
         listed.append(
-            (title, f"{ranking.category.title}类：各单位名次、得分、等级、折算分、表彰和整改")
+            (sheet.title, f"{ranking.category.title}类：各单位名次、得分、等级、折算分、表彰和整改")
         )
     for rubric in data.rubrics.values():
-        title = sheet_title(rubric.short_title or rubric.id, taken)
+        sheet = Sheet(sheet_title(rubric.short_title or rubric.id, taken))
         members = [r for r in results.units if r.unit.rubric == rubric.id]
-        rubric_sheet(wb.create_sheet(title), rubric, members)
-        listed.append((title, f"“{rubric.title}”各评分项的得分"))
-    guide_sheet(guide, results, site, bulletin, day, listed)
-    wb.properties.creator = site.issuer
-    wb.properties.title = data.year.title
-    return workbook_bytes(wb, day)
+        rubric_sheet(sheet, rubric, members)
+        sheets.append(sheet)
+        listed.append((sheet.title, f"“{rubric.title}”各评分项的得分"))
+    guide_sheet(guide, results, site, data.bulletin, data.date, listed)
+    return workbook(sheets, data.year.title, site.issuer, data.date)

@@ -196,6 +196,13 @@ def grade_for(total: Decimal, year: Year) -> str | None:
     return next((band.name for band in year.grades if band.min <= total), None)
 
 
+def rank_text(rank: int | None, tied: bool) -> str:
+    """并列第2名, 第3名, or 尚未评分: how every page and table names a rank."""
+    if rank is None:
+        return "尚未评分"
+    return f"{'并列' if tied else ''}第{rank}名"
+
+
 def rank_phrase(category: Category, rank: int, tied: bool) -> str:
     return f"{'并列' if tied else '位列'}{category.title}类第{rank}名"
 

@@ -37,7 +37,8 @@ from .sheetlayout import (
     dimension_number,
     layout,
 )
-from .workbook import SheetEntry, WorkbookMeta, rubric_digest, set_text, sheet_title, write_meta
+from .workbook import SheetEntry, WorkbookMeta, rubric_digest, set_text, write_meta
+from .xlsx import sheet_title
 from .workbook import workbook_bytes
 
 GUIDE_SHEET = "填表说明"

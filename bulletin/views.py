@@ -16,16 +16,9 @@ from decimal import Decimal
 from . import charts
 from .history import RankChange, Standing
 from .model import DRAFT, Category, Correction, Evidence, GradeBand, Page, Rubric
-from .scoring import UnitResult
+from .scoring import UnitResult, rank_text
 
 Alternates = tuple[tuple[int, str | None], ...]  # the same page in each year: (year, path)
-
-
-def rank_text(rank: int | None, tied: bool) -> str:
-    """并列第2名, 第3名, or 尚未评分: how every page names a rank."""
-    if rank is None:
-        return "尚未评分"
-    return f"{'并列' if tied else ''}第{rank}名"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
 
 from .model import Rubric
+from .xlsx import ZIP_TIME_FLOOR
 
 META_SHEET = "_生成信息"
 META_FORMAT = "bulletin-score-sheets"
@@ -27,7 +28,6 @@ MAX_ENTRIES = 10_000
 MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam", ".xlsb"}
 OTHER_SUFFIXES = {".xls": "Excel 97-2003 工作簿（.xls）", ".et": "WPS 表格（.et）", ".ods": "ODS 表格（.ods）",
                   ".csv": "CSV 文本", ".xltx": "Excel 模板（.xltx）"}  # fmt: skip
-ZIP_TIME_FLOOR = (1980, 1, 1, 0, 0, 0)
 
 
 class WorkbookRefused(Exception):
@@ -56,29 +56,12 @@ def cell_ref(sheet: str, cell: str) -> str:
     return f"{sheet_ref(sheet)}!{cell}"
 
 
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
-
-
-def sheet_title(name: str, taken: set[str]) -> str:
-    """A valid, unique (case-insensitively, as Excel compares) sheet name made from `name`."""
-    base = _BAD_SHEET_CHARS.sub("_", name).strip() or "工作表"
-    base = base[:28]
-    title, n = base, 2
-    while title.lower() in taken:
-        title, n = f"{base[:26]}_{n}", n + 1
-    taken.add(title.lower())
-    return title
 
 
 def set_text(cell: Cell, text: str) -> None:
     """Write text as text: openpyxl would take a leading "=" for a formula."""
     cell.value = text
     cell.data_type = "s"
-
-
-def neutralised(text: str) -> str:
-    """Text that no spreadsheet will run: a leading = + - @ (or tab, CR) gets a quote before it."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # -- what a workbook was made from -------------------------------------------------------------

@@ -1,0 +1,190 @@
+"""A small writer of plain .xlsx workbooks: text and numbers, a few styles, reproducible bytes.
+
+results.xlsx needs no formulas, validation or protection, and is written on every build: this
+writes the few SpreadsheetML parts such a workbook has directly, about fifty times faster than
+building it cell by cell with openpyxl, and byte-identical for the same content (fixed zip
+timestamps and entry order). openpyxl still writes and reads the score sheets (sheets, import).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+# Cell styles (indexes into styles.xml's cellXfs).
+PLAIN, HEAD, WRAP, BOLD = 0, 1, 2, 3
+ZIP_TIME_FLOOR = (1980, 1, 1, 0, 0, 0)
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
+# Characters XML 1.0 cannot hold at all (a spreadsheet would refuse the file).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+Value = str | Decimal | int | None
+
+
+def neutralised(text: str) -> str:
+    """Text that no spreadsheet will run: a leading = + - @ (or tab, CR) gets a quote before it."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique (case-insensitively, as Excel compares) sheet name made from `name`."""
+    base = _BAD_SHEET_CHARS.sub("_", name).strip() or "工作表"
+    base = base[:28]
+    title, n = base, 2
+    while title.lower() in taken:
+        title, n = f"{base[:26]}_{n}", n + 1
+    taken.add(title.lower())
+    return title
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass
+class Sheet:
+    title: str
+    rows: list[tuple[list[Value], list[int] | int]] = field(default_factory=list)  # values, styles
+    widths: list[float] = field(default_factory=list)
+    heights: dict[int, float] = field(default_factory=dict)  # 1-based row -> points
+    frozen_rows: int = 0
+
+    def add(self, values: list[Value], style: list[int] | int = PLAIN) -> None:
+        self.rows.append((values, style))
+
+
+def _cell(ref: str, value: Value, style: int) -> str:
+    s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>' if style else ""
+    if isinstance(value, str):
+        text = escape(_NOT_XML.sub("", neutralised(value)))
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if isinstance(value, bool):
+        raise TypeError("write booleans as text")
+    number = format(value, "f") if isinstance(value, Decimal) else str(int(value))
+    return f'<c r="{ref}"{s}><v>{number}</v></c>'
+
+
+def _sheet_xml(sheet: Sheet) -> str:
+    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">']  # fmt: skip
+    if sheet.frozen_rows:
+        n = sheet.frozen_rows
+        parts.append(
+            '<sheetViews><sheetView workbookViewId="0">'
+            f'<pane ySplit="{n}" topLeftCell="A{n + 1}" activePane="bottomLeft" state="frozen"/>'
+            "</sheetView></sheetViews>"
+        )
+    if sheet.widths:
+        cols = "".join(
+            f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>' for i, w in enumerate(sheet.widths, 1)
+        )
+        parts.append(f"<cols>{cols}</cols>")
+    parts.append("<sheetData>")
+    for r, (values, style) in enumerate(sheet.rows, 1):
+        styles = style if isinstance(style, list) else [style] * len(values)
+        height = sheet.heights.get(r)
+        ht = f' ht="{height:g}" customHeight="1"' if height else ""
+        cells = "".join(
+            _cell(f"{column_letter(c)}{r}", v, st) for c, (v, st) in enumerate(zip(values, styles, strict=True), 1)
+        )
+        parts.append(f'<row r="{r}"{ht}>{cells}</row>')
+    parts.append("</sheetData></worksheet>")
+    return "".join(parts)
+
+
+STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+<fonts count="2"><font><sz val="11"/><name val="等线"/></font><font><b/><sz val="11"/><name val="等线"/></font></fonts>\
+<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>\
+<fill><patternFill patternType="solid"><fgColor rgb="FFDDE6F0"/><bgColor indexed="64"/></patternFill></fill></fills>\
+<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
+<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1">\
+<alignment vertical="center" wrapText="1"/></xf>\
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>\
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>\
+<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"""
+
+
+def workbook(sheets: list[Sheet], title: str, creator: str, day: date | None) -> bytes:
+    """The workbook's bytes; `day` stamps its properties and zip entries (none: 1980-01-01)."""
+    when = (day.year, day.month, day.day, 0, 0, 0) if day else ZIP_TIME_FLOOR
+    stamp = f"{when[0]:04d}-{when[1]:02d}-{when[2]:02d}T00:00:00Z"
+    n = len(sheets)
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, n + 1)
+    )
+    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    parts = {
+        "[Content_Types].xml": head
+        + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        '<Override PartName="/docProps/app.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+        f"{overrides}</Types>",
+        "_rels/.rels": head + f'<Relationships xmlns="{pkg}">'
+        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+        f'<Relationship Id="rId2" Type="{pkg}/metadata/core-properties" '
+        'Target="docProps/core.xml"/>'
+        f'<Relationship Id="rId3" Type="{rel}/extended-properties" Target="docProps/app.xml"/>'
+        "</Relationships>",
+        "docProps/core.xml": head
+        + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(title)}</dc:title><dc:creator>{escape(creator)}</dc:creator>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>',
+        "docProps/app.xml": head
+        + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        "<Application>bulletin</Application></Properties>",
+        "xl/workbook.xml": head
+        + f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}">'
+        "<bookViews><workbookView/></bookViews><sheets>"
+        + "".join(
+            f'<sheet name="{escape(s.title, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, s in enumerate(sheets, 1)
+        )
+        + "</sheets></workbook>",
+        "xl/_rels/workbook.xml.rels": head + f'<Relationships xmlns="{pkg}">'
+        + "".join(
+            f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, n + 1)
+        )
+        + f'<Relationship Id="rId{n + 1}" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
+        "xl/styles.xml": STYLES,
+    }
+    for i, sheet in enumerate(sheets, 1):
+        parts[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(sheet)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in parts.items():
+            info = zipfile.ZipInfo(name, date_time=max(when, ZIP_TIME_FLOOR))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            info.create_system = 0
+            archive.writestr(info, text.encode("utf-8"), compresslevel=6)
+    return out.getvalue()
