@@ -10,18 +10,22 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 
 from . import charts, history, markup, views
 from .history import RankChange, Standing
-from .model import FROZEN, ArchivedYear, Correction, SiteConfig
-from .scoring import YearResults, decimal_text
+from .model import FROZEN, ArchivedYear, Category, Correction, SiteConfig
+from .reuse import Parts
+from .scoring import UnitResult, YearResults, decimal_text
+
+T = TypeVar("T")
 
 CODE = Path(__file__).parent
 
@@ -101,9 +105,60 @@ def context(page: Page, site: SiteConfig) -> dict[str, object]:
     return {**values, "site": site, "path": page.path, "root": root, "yroot": yroot, "static": yroot + "static/"}
 
 
-def fingerprint(page: Page, site: SiteConfig, theme: str) -> str:
+SCALARS = (str, int, float, Decimal, date, type(None))
+
+
+class Digests:
+    """Digests of view objects, each made once and kept by identity while the object lives.
+
+    A view's digest covers every field its `repr` shows, recursively (what its template can
+    reach), the same as digesting its repr, but a part shared by many pages (a year's frame, a
+    unit's row in three tables) is digested once; the preview keeps the digests of the parts it
+    reuses from build to build (`reuse.BuildState`).
+    """
+
+    def __init__(self, kept: dict[int, tuple[object, bytes]] | None = None) -> None:
+        self.kept = kept if kept is not None else {}
+        self.used: dict[int, tuple[object, bytes]] = {}
+
+    def of(self, obj: object) -> bytes:
+        key = id(obj)
+        hit = self.used.get(key) or self.kept.get(key)
+        if hit is not None and hit[0] is obj:
+            self.used[key] = hit
+            return hit[1]
+        names = _fields_of(type(obj))
+        if names is not None:
+            parts: object = [type(obj).__name__] + [self._part(getattr(obj, n)) for n in names]
+        elif isinstance(obj, (tuple, list)):
+            parts = [self._part(v) for v in obj]
+        elif isinstance(obj, dict):
+            parts = [(self._part(k), self._part(v)) for k, v in obj.items()]
+        else:
+            parts = obj  # any other value: by its repr
+        value = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).digest()
+        self.used[key] = (obj, value)
+        return value
+
+    def _part(self, value: object) -> object:
+        if isinstance(value, SCALARS):
+            return value
+        if type(value) is tuple and all(isinstance(v, SCALARS) for v in value):
+            return value  # e.g. (2014, "2014/index.html"): its repr is all there is
+        return self.of(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _fields_of(cls: type) -> tuple[str, ...] | None:
+    """The fields a dataclass's repr shows, or None for any other type."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls) if f.repr)
+
+
+def fingerprint(page: Page, site: SiteConfig, theme: str, digests: Digests) -> str:
     """The digest of everything that decides the page's bytes: one list, the template's context."""
-    return digest(theme, page.template, page.path, site, page.view)
+    return digest(theme, page.template, page.path, digests.of(site), digests.of(page.view))
 
 
 def draw(env: jinja2.Environment, page: Page, site: SiteConfig) -> str:
@@ -150,7 +205,9 @@ class Pages:
         archived: Sequence[ArchivedYear] = (),
         archived_standings: Sequence[Standing] = (),
         corrections: dict[int, tuple[Correction, ...]] | None = None,
+        parts: Parts | None = None,
     ) -> None:
+        self.parts = parts
         self.years = sorted(years, key=lambda y: y.year.number, reverse=True)
         self.archived = [a for a in archived if a.current]
         self.corrections = corrections or {}
@@ -186,6 +243,16 @@ class Pages:
     def change(self, year: int, unit: str) -> RankChange | None:
         return self.changes.get((year, unit))
 
+    def kept(self, owner: object, key: tuple, make: Callable[[], T]) -> T:
+        """`make()`, or the part made from the same `owner` and `key` in an earlier build."""
+        return make() if self.parts is None else self.parts.get(owner, key, make)
+
+    def row(self, result: UnitResult, category: Category, columns: tuple[views.Column, ...],
+            change: RankChange | None) -> views.Row:  # fmt: skip
+        key = (result.rank, result.tied, result.grade, result.weighted, result.commendation_reason,
+               result.rectification_reason, category.title, columns, change)  # fmt: skip
+        return self.kept(result.score, ("row", *key), lambda: views.row(result, category, columns, change))
+
     def __iter__(self) -> Iterator[Page]:
         yield Page("index.html", "years.html", views.YearsView(self.entries), "years")
         for year in self.years:
@@ -201,7 +268,7 @@ class Pages:
         for ranking in results.rankings:
             columns = views.columns_of(ranking.results)
             rows = tuple(
-                views.row(r, ranking.category, columns, self.change(number, r.unit.id))
+                self.row(r, ranking.category, columns, self.change(number, r.unit.id))
                 for r in ranking.results
             )
             averages = tuple(ranking.dimension_averages.get(c.id) for c in columns)
@@ -223,6 +290,9 @@ class Pages:
             yield Page(path, "ranking.html", view, "ranking")
         for ranking, table in zip(results.rankings, tables, strict=True):
             ordered = ranking.results
+            # A unit's chart shows the category's averages only as ticks: an average that moves
+            # no tick changes no unit page.
+            ticks = views.ticks(ordered, ranking.dimension_averages)
             for i, result in enumerate(ordered):
                 unit = result.unit
                 path = f"{base}/units/{unit.id}/index.html"
@@ -232,7 +302,9 @@ class Pages:
                     frame, self.alternates(path), unit.id, unit.name, unit.group, unit.tasks,
                     ranking.category, table.rows[i], table.scored,
                     views.Link(f"rubrics/{rubric.id}/index.html", rubric.title), rubric.total,
-                    views.unit_dimensions(result, ranking.dimension_averages), year.aggregate,
+                    self.kept(result.score, ("dimensions", ticks[rubric.id]),
+                              lambda: views.unit_dimensions(result, dict(ticks[rubric.id]))),
+                    year.aggregate,
                     sheet is not None, sheet.opinion if sheet else None, sheet.evidence if sheet else (),
                     bool(year.grades), year.weight,
                     table.rows[i - 1] if i > 0 else None, table.rows[i + 1] if i + 1 < len(ordered) else None,

@@ -26,10 +26,6 @@ CATEGORY_COLUMNS = (
 )
 
 
-def _number(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(decimal_text(value))
-
-
 def _header(sheet: Sheet, titles: list[str], widths: list[float]) -> None:
     sheet.add(list(titles), HEAD)
     sheet.widths = widths
@@ -43,20 +39,20 @@ def category_sheet(sheet: Sheet, results: list[UnitResult], weight: Decimal | No
     _header(sheet, titles, [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40])
     for r in results:
         sheet.add([
-            r.rank, rank_text(r.rank, r.tied), r.unit.name, r.unit.id, _number(r.total), r.grade,
-            _number(r.weighted), "是" if r.commended else "", r.commendation_reason,
+            r.rank, rank_text(r.rank, r.tied), r.unit.name, r.unit.id, r.total, r.grade, r.weighted, "是" if r.commended else "", r.commendation_reason,
             "是" if r.rectify else "", r.rectification_reason,
         ])  # fmt: skip
 
 
 def rubric_sheet(sheet: Sheet, rubric: Rubric, results: list[UnitResult]) -> None:
     """Every unit of the rubric, one column per dimension subtotal and per item."""
-    columns: list[tuple[str, str | None, str | None]] = []  # (title, dimension id, item id)
+    columns: list[tuple[str, str]] = []  # (title, dimension or item id)
     for index, d in enumerate(rubric.dimensions, 1):
-        columns.append((f"{index}. {d.title}小计（满分{decimal_text(d.points)}）", d.id, None))
+        columns.append((f"{index}. {d.title}小计（满分{decimal_text(d.points)}）", d.id))
         for item in d.items:
             title = item.title or " / ".join(v.title or "" for v in item.variants if v.title)
-            columns.append((f"{title}（满分{decimal_text(item.points)}）", d.id, item.id))
+            columns.append((f"{title}（满分{decimal_text(item.points)}）", item.id))
+    keys = [key for _, key in columns]
     head = [
         "单位",
         "单位编号",
@@ -66,13 +62,13 @@ def rubric_sheet(sheet: Sheet, rubric: Rubric, results: list[UnitResult]) -> Non
     _header(sheet, head, [26, 12, 10, *([14] * len(columns))])
     sheet.heights[1] = 90
     for r in results:
-        items = {i.item.id: i.score for d in r.score.dimensions for i in d.items}
-        subtotals = {d.dimension.id: d.subtotal for d in r.score.dimensions}
-        scores = [
-            (_number(items.get(item_id) if item_id else subtotals.get(dim)) if r.scored else None)
-            for _, dim, item_id in columns
-        ]
-        sheet.add([r.unit.name, r.unit.id, _number(r.total) if r.scored else "尚未评分", *scores])
+        if not r.scored:
+            sheet.add([r.unit.name, r.unit.id, "尚未评分", *([None] * len(columns))])
+            continue
+        # Subtotals by dimension id, item scores by item id: ids are distinct within a rubric.
+        values = {d.dimension.id: d.subtotal for d in r.score.dimensions}
+        values.update((i.item.id, i.score) for d in r.score.dimensions for i in d.items)
+        sheet.add([r.unit.name, r.unit.id, r.total, *(values.get(key) for key in keys)])
 
 
 def guide_sheet(sheet: Sheet, results: YearResults, site: SiteConfig, bulletin: Page | None,

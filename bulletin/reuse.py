@@ -7,19 +7,46 @@ hands back the very same objects while their inputs are the very same objects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .cache import ParseCache
 from .model import YearData
 from .scoring import UnitScore, YearResults, assess_year, rank_year, score_unit
 
 
+class Parts:
+    """Parts of views made from an object (a unit's score), kept while that object is reused.
+
+    An entry lives as long as builds keep asking for it: what one build did not use is dropped
+    when the next one starts (`next_build`).
+    """
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, tuple[object, Any]] = {}
+        self.used: dict[tuple, tuple[object, Any]] = {}
+
+    def get(self, owner: object, key: tuple, make: Callable[[], Any]) -> Any:
+        full = (id(owner), *key)
+        hit = self.used.get(full) or self.kept.get(full)
+        if hit is None or hit[0] is not owner:
+            hit = (owner, make())
+        self.used[full] = hit
+        return hit[1]
+
+    def next_build(self) -> None:
+        self.kept, self.used = self.used, {}
+
+
 @dataclass
 class BuildState:
-    """Parsed files, and each unit's score with the method it was scored by."""
+    """Parsed files, each unit's score with its method, view parts and their digests."""
 
     cache: ParseCache = field(default_factory=ParseCache)
     scores: dict[tuple[int, str], tuple[str, UnitScore]] = field(default_factory=dict)
+    parts: Parts = field(default_factory=Parts)
+    digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
 
     def assess(self, data: YearData) -> YearResults:
         """`assess_year`, scoring again only units whose unit, rubric, sheet or method changed."""

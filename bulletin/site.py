@@ -99,14 +99,17 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     result.units = sum(len(y.units) for y in result.years)
     result.archived = [a.year for a in archives.current]
     started = result.lap("score", started)
-    pages = list(render.Pages(result.years, archives.current, archives.standings))
+    parts = state.parts if state else None
+    if parts is not None:
+        parts.next_build()
+    pages = list(render.Pages(result.years, archives.current, archives.standings, parts=parts))
     settle()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         output = Output(out, staging, previous)
         try:
-            result.rendered = render_changed(root, project, pages, output, jobs)
+            result.rendered = render_changed(root, project, pages, output, jobs, state)
         except RenderFailure as exc:
             report.error(exc.mark, exc.message)
             return result
@@ -160,17 +163,21 @@ def live_years(project: Project, drafts: bool, state: BuildState | None = None) 
     ]
 
 
-def render_changed(root: Path, project: Project, pages: list[render.Page], output: Output, jobs: int) -> int:
+def render_changed(root: Path, project: Project, pages: list[render.Page], output: Output, jobs: int,
+                   state: BuildState | None) -> int:  # fmt: skip
     """Render the pages whose fingerprint changed since the last build; return how many."""
     env = render.environment(root / "theme")
     theme = render.theme_digest(root / "theme")
     site = project.site
+    digests = render.Digests(state.digests if state else None)
     todo = []
     for page in pages:
-        fingerprint = render.fingerprint(page, site, theme)
+        fingerprint = render.fingerprint(page, site, theme, digests)
         if not output.unchanged(page.path, fingerprint):
             todo.append(Job(page.path, fingerprint, lambda page=page: render.draw(env, page, site), page.kind))
     writer.render(todo, output, root, jobs)
+    if state is not None:
+        state.digests = digests.used  # what this build digested: kept while it is reused
     return len(todo)
 
 

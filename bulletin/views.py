@@ -233,12 +233,24 @@ def columns_of(results: tuple[UnitResult, ...]) -> tuple[Column, ...]:
     return tuple(seen.values())
 
 
-def unit_dimensions(result: UnitResult, averages: dict[str, Decimal]) -> tuple[DimensionRow, ...]:
+def ticks(results: tuple[UnitResult, ...], averages: dict[str, Decimal]) -> dict[str, tuple]:
+    """Per rubric of these units, where each dimension's average is drawn: ((id, x), ...)."""
+    found: dict[str, tuple] = {}
+    for r in results:
+        rubric = r.score.rubric
+        if rubric.id not in found:
+            found[rubric.id] = tuple(
+                (d.id, charts.bar_position(averages[d.id], d.points) if d.id in averages else None)
+                for d in rubric.dimensions
+            )
+    return found
+
+
+def unit_dimensions(result: UnitResult, ticks: dict[str, float | None]) -> tuple[DimensionRow, ...]:
     rows = []
     for d in result.score.dimensions:
         dim = d.dimension
-        average = averages.get(dim.id)
-        at = charts.bar_position(average, dim.points) if average is not None else None
+        at = ticks.get(dim.id)
         items = tuple(
             ItemRow(
                 i.item.title, i.item.type, i.item.points, i.score, i.answer.labels,
