@@ -28,7 +28,7 @@ class SiteConfig:
     title: str
     issuer: str
     sample: bool = False
-    assessment: str = "考核"  # the assessment's name, e.g. 转型综改考核 or 目标责任考核
+    assessment: str = "考核"  # the assessment's name, e.g. 目标责任考核 or 营商环境评价
     leader: str | None = None  # who receives the rectification reports, e.g. 市考核领导组
     rectification_note: str | None = None  # what a unit to rectify must do, said in full
 
