@@ -12,7 +12,7 @@ from pathlib import Path
 from .cache import ParseCache
 from .model import DRAFT, Page, Project, Rubric, ScoreSheet, SiteConfig, Unit, Year, YearData
 from .problems import Mark, Report
-from .readers.files import Files
+from .readers.files import Files, report_placeholder
 from .readers.pages import read_page
 from .readers.rubric import read_rubric
 from .readers.scores import read_sheet
@@ -77,7 +77,10 @@ def load_year(fs: Files, folder: Path) -> YearData | None:
         units, listed = fs.derive(
             "units", units_file, key, read_units, node, units_file, year, rubrics, fs.report
         )
-    bulletin, pages = load_pages(fs, folder)
+    pending: list[tuple[Mark, str]] = []
+    bulletin, pages = load_pages(fs, folder, pending)
+    for mark, what in pending:
+        report_placeholder(fs.report, mark, what, year is None or year.status == DRAFT)
     if year is None:
         return None
     check_tie_break(year, units, rubrics, fs.report)
@@ -129,11 +132,13 @@ def load_sheets(
     return sheets
 
 
-def load_pages(fs: Files, folder: Path) -> tuple[Page | None, tuple[Page, ...]]:
+def load_pages(
+    fs: Files, folder: Path, pending: list[tuple[Mark, str]] | None = None
+) -> tuple[Page | None, tuple[Page, ...]]:
     bulletin = None
     pages = []
     for path in fs.listing(folder, ".md"):
-        page = read_page(fs, path)
+        page = read_page(fs, path, pending)
         if page is None:
             continue
         if path.stem == "bulletin":

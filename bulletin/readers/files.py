@@ -14,6 +14,24 @@ from ..problems import Mark, Report
 from ..source import Mapping, Node, Sequence, describe
 
 
+# What `new-year` and `init` write where staff must still fill something in; `check` warns about
+# it in a draft and refuses it in a published year.
+PLACEHOLDER = "〔待填〕"
+
+
+def placeholder(node: Node | None) -> bool:
+    """Whether a value is (or holds) the placeholder that `new-year` and `init` write."""
+    return isinstance(node, source.Scalar) and PLACEHOLDER in node.text
+
+
+def report_placeholder(report: Report, mark: Mark, what: str, draft: bool) -> None:
+    """A placeholder is a warning in a draft year and an error in a published one."""
+    if draft:
+        report.warning(mark, f"{what}还是待填写的“{PLACEHOLDER}”，发布前请填写。")
+    else:
+        report.error(mark, f"{what}还是待填写的“{PLACEHOLDER}”；已发布的年度必须填写。")
+
+
 def fields(
     node: Node, report: Report, what: str, required: Iterable[str] = (), optional: Iterable[str] = ()
 ) -> dict[str, Node] | None:

@@ -9,7 +9,7 @@ from ..model import AGGREGATES, FROZEN, PUBLISHED, STATUSES, Category, GradeBand
 from ..model import ListRule, Year
 from ..problems import Mark, Report
 from ..source import Node, Sequence, as_date, as_decimal, as_id, as_int, as_text
-from .files import Files, fields, sequence
+from .files import Files, fields, placeholder, report_placeholder, sequence
 
 REQUIRED = ("year", "title", "status", "categories")
 OPTIONAL = ("date", "grades", "aggregate", "tie_break", "commendation", "rectification", "weight")
@@ -32,8 +32,15 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
     if status is not None and status not in STATUSES:
         r.error(f["status"].mark, f"status 应为 draft、published 或 frozen 之一，实际是“{status}”。")
         status = None
-    day = as_date(f["date"], r, "通报日期（date）") if "date" in f else None
-    if status in (PUBLISHED, FROZEN) and "date" not in f:
+    draft = status not in (PUBLISHED, FROZEN)
+    if placeholder(f["title"]):
+        report_placeholder(r, f["title"].mark, "年度标题（title）", draft)
+    day = None
+    if placeholder(f.get("date")):
+        report_placeholder(r, f["date"].mark, "通报日期（date）", draft)
+    elif "date" in f:
+        day = as_date(f["date"], r, "通报日期（date）")
+    if not draft and "date" not in f:
         r.error(node.mark, f"状态为 {status} 的年度必须填写通报日期 date。")
     categories = read_categories(f["categories"], r)
     grades = read_grades(f["grades"], r) if "grades" in f else ()
