@@ -12,9 +12,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bulletin import check as checking  # noqa: E402
+from bulletin import clizh  # noqa: E402
 from bulletin.problems import DataError  # noqa: E402
 
 YEAR = click.IntRange(1000, 9999)
+PROG = "python build.py"  # how staff type it, in usage lines and in every hint
+clizh.install()  # click's own messages and help in Chinese
 
 
 def project_root() -> Path:
@@ -32,7 +35,7 @@ def project_root() -> Path:
     return root
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name=PROG, cls=clizh.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="项目文件夹（用 init 建立的）；默认是本工具所在的文件夹。")
 @click.pass_context
@@ -234,4 +237,4 @@ def serve(host: str, port: int, out: Path | None) -> None:
 
 
 if __name__ == "__main__":
-    cli()
+    cli(prog_name=PROG)

@@ -147,7 +147,7 @@ def check_output_folder(root: Path, out: Path, previous: Manifest | None, report
         report.error(
             Mark(rel),
             f"输出文件夹“{rel}”已有内容，但不是本工具生成的（旁边没有生成记录 {manifest_path(out).name}）。"
-            "为避免误删文件，请先确认并删除该文件夹，或用 --out 指定一个新文件夹。",
+            "为避免误删文件，请先确认并删除该文件夹，或换一个新文件夹：python build.py build --out 新文件夹名。",
         )
 
 
