@@ -272,6 +272,7 @@ class YearData:
 class Project:
     site: SiteConfig
     years: tuple[YearData, ...]  # newest first
+    unread: tuple[int, ...] = ()  # years whose year.yaml could not be read (errors reported)
 
 
 @dataclass(frozen=True, slots=True)

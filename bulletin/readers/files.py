@@ -123,6 +123,19 @@ class Files:
                 )
         return found
 
+    def case_hint(self, path: Path) -> str:
+        """If the file exists under a name in other letter case, say to rename it ("" if not)."""
+        folder = path.parent
+        if not folder.is_dir():
+            return ""
+        for other in sorted(folder.iterdir()):
+            if other.name != path.name and other.name.lower() == path.name.lower():
+                return (
+                    f"文件夹中有“{other.name}”，但文件名的大小写不对：请改名为“{path.name}”"
+                    "（文件名一律用小写字母）。"
+                )
+        return ""
+
     def derive(self, kind: str, path: Path, key: tuple, make: Callable[..., Any], *args: Any) -> Any:
         """`make(*args)`, or what it gave last time for the same inputs `key` (in the preview)."""
         if self.cache is None:

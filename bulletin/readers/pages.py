@@ -25,6 +25,13 @@ def read_page(fs: Files, path: Path, pending: Pending | None = None) -> Page | N
     rel = fs.rel(path)
     r = fs.report
     if not source.ID.fullmatch(path.stem):
+        if source.ID.fullmatch(lower := path.stem.lower()):
+            r.error(
+                Mark(rel),
+                f"页面文件名“{path.name}”的大小写不对：请改名为“{lower}{path.suffix.lower()}”"
+                "（文件名一律用小写字母）。",
+            )
+            return None
         r.error(Mark(rel), f"页面文件名“{path.name}”不合规范：只能用小写英文字母、数字和连字符。")
         return None
     try:

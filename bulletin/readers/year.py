@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from ..model import AGGREGATES, FROZEN, PUBLISHED, STATUSES, Category, GradeBand, ListedUnit
+from ..model import AGGREGATES, DRAFT, FROZEN, PUBLISHED, STATUSES, Category, GradeBand, ListedUnit
 from ..model import ListRule, Year
 from ..problems import Mark, Report
 from ..source import Node, Sequence, as_date, as_decimal, as_id, as_int, as_text
@@ -77,6 +77,24 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
         number, title, status, day, categories, grades, aggregate, tuple(tie_break),
         commendation, rectification, weight, tuple(tie_break.values()),
     )  # fmt: skip
+
+
+def stand_in(fs: Files, path: Path, number: int) -> Year:
+    """What can be known of a year whose year.yaml has errors, to check its other files anyway.
+
+    Its status and aggregate are taken when they are valid (a draft otherwise, so that nothing
+    is asked of the scores that the year may not ask); their problems are reported already.
+    """
+    node = fs.yaml(path) if path.is_file() else None
+    scratch = Report()
+    f = fields(node, scratch, "", (), (*REQUIRED, *OPTIONAL)) if node is not None else None
+    status, aggregate = DRAFT, "mean"
+    if f and "status" in f and (text := as_text(f["status"], scratch, "")) in STATUSES:
+        status = text
+    if f and "aggregate" in f and (text := as_text(f["aggregate"], scratch, "")) in AGGREGATES:
+        aggregate = text
+    categories = read_categories(f["categories"], scratch) if f and "categories" in f else ()
+    return Year(number, "", status, None, categories, aggregate=aggregate)
 
 
 def read_categories(node: Node, r: Report) -> tuple[Category, ...]:
