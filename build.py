@@ -68,12 +68,14 @@ def check(year: int | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, show_default="site",
               help="输出文件夹。")
 @click.option("--full", is_flag=True, help="忽略上次的生成记录，重新生成每一页。")
-def build(drafts: bool, out: Path | None, full: bool) -> None:
+@click.option("--allow-future", is_flag=True,
+              help="允许提前发布：通报日期还没有到的已发布（published）年度也生成。")
+def build(drafts: bool, out: Path | None, full: bool, allow_future: bool) -> None:
     """检查数据并生成静态网站；有错误时不改动原有网站。"""
     from bulletin.site import build_site
 
     root = project_root()
-    result = build_site(root, out or root / "site", drafts=drafts, full=full)
+    result = build_site(root, out or root / "site", drafts=drafts, full=full, allow_future=allow_future)
     _print_problems(result.report, err=True)
     if result.report.errors:
         raise DataError(result.report)

@@ -61,19 +61,25 @@ def _rank_text(result: UnitResult) -> str:
     return f"{'并列' if result.tied else ''}第{result.rank}名"
 
 
-def category_sheet(ws: Worksheet, results: list[UnitResult], weight: Decimal | None) -> None:
+SCORE_COLUMNS = (4, 6)  # 得分, 折算分: left out when a year publishes grades only
+
+
+def category_sheet(ws: Worksheet, results: list[UnitResult], weight: Decimal | None,
+                   scores: bool = True) -> None:  # fmt: skip
+    keep = [i for i in range(len(CATEGORY_COLUMNS)) if scores or i not in SCORE_COLUMNS]
     titles = [title for title, _ in CATEGORY_COLUMNS]
     if weight is not None:
         titles[6] = f"折算分（权重{decimal_text(weight)}）"
-    _header(ws, 1, titles, [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40])
+    widths = [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40]
+    _header(ws, 1, [titles[i] for i in keep], [widths[i] for i in keep])
     for row, r in enumerate(results, 2):
         values = [
-            r.rank, _rank_text(r), r.unit.name, r.unit.id, _number(r.total), r.grade,
-            _number(r.weighted), "是" if r.commended else "", r.commendation_reason,
-            "是" if r.rectify else "", r.rectification_reason,
+            r.rank, _rank_text(r), r.unit.name, r.unit.id, _number(r.total) if scores else None,
+            r.grade, _number(r.weighted) if scores else None, "是" if r.commended else "",
+            r.commendation_reason, "是" if r.rectify else "", r.rectification_reason,
         ]  # fmt: skip
-        for col, value in enumerate(values, 1):
-            _put(ws, row, col, value)
+        for col, i in enumerate(keep, 1):
+            _put(ws, row, col, values[i])
 
 
 def rubric_sheet(ws: Worksheet, rubric: Rubric, results: list[UnitResult]) -> None:
@@ -105,6 +111,7 @@ def rubric_sheet(ws: Worksheet, rubric: Rubric, results: list[UnitResult]) -> No
 def guide_sheet(ws: Worksheet, results: YearResults, site: SiteConfig, bulletin: Page | None,
                 day: date | None, sheets: list[tuple[str, str]]) -> None:  # fmt: skip
     year = results.year
+    grades_only = year.grades_only
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 80
     rows: list[tuple[str, str]] = [
@@ -121,11 +128,13 @@ def guide_sheet(ws: Worksheet, results: YearResults, site: SiteConfig, bulletin:
         *sheets,
         ("", ""),
         ("各类别工作表的列", "含义"),
-        *CATEGORY_COLUMNS,
+        *(c for i, c in enumerate(CATEGORY_COLUMNS) if not grades_only or i not in SCORE_COLUMNS),
         ("", ""),
         ("评分标准工作表的列", "每个评分项一列，标题为评分项名称和满分；“小计”列为一级指标得分；"
          "几位专家分别打分的项目为按本年度规则合并后的得分；单选、择优项为所得分值。"),
     ]  # fmt: skip
+    if grades_only:  # no rubric sheets: say why instead of explaining them
+        rows[-1] = ("得分", "本年度只公布等次和名次，不公布得分。")
     for row, (key, value) in enumerate(rows, 1):
         _put(ws, row, 1, key)
         _put(ws, row, 2, value)
@@ -146,11 +155,11 @@ def results_xlsx(results: YearResults, site: SiteConfig) -> bytes:
     listed: list[tuple[str, str]] = [(GUIDE, "本说明")]
     for ranking in results.rankings:
         title = sheet_title(ranking.category.title, taken)
-        category_sheet(wb.create_sheet(title), list(ranking.results), data.year.weight)
-        listed.append(
-            (title, f"{ranking.category.title}类：各单位名次、得分、等级、折算分、表彰和整改")
-        )
-    for rubric in data.rubrics.values():
+        scores = not data.year.grades_only
+        category_sheet(wb.create_sheet(title), list(ranking.results), data.year.weight, scores)
+        what = "得分、等级、折算分" if scores else "等级"
+        listed.append((title, f"{ranking.category.title}类：各单位名次、{what}、表彰和整改"))
+    for rubric in data.rubrics.values() if not data.year.grades_only else ():
         title = sheet_title(rubric.short_title or rubric.id, taken)
         members = [r for r in results.units if r.unit.rubric == rubric.id]
         rubric_sheet(wb.create_sheet(title), rubric, members)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from ..model import AGGREGATES, DRAFT, FROZEN, PUBLISHED, STATUSES, Category, GradeBand, ListedUnit
+from ..model import AGGREGATES, DRAFT, FROZEN, GRADES, PUBLISH, PUBLISHED, SCORES, STATUSES, Category, GradeBand, ListedUnit
 from ..model import ListRule, Year
 from ..problems import Mark, Report
 from ..source import Node, Sequence, as_date, as_decimal, as_id, as_int, as_text
 from .files import Files, fields, placeholder, report_placeholder, sequence
 
 REQUIRED = ("year", "title", "status", "categories")
-OPTIONAL = ("date", "grades", "aggregate", "tie_break", "commendation", "rectification", "weight")
+OPTIONAL = (
+    "date", "grades", "aggregate", "tie_break", "commendation", "rectification", "weight", "publish",
+)  # fmt: skip
 
 
 def read_year(fs: Files, path: Path, number: int) -> Year | None:
@@ -71,11 +73,21 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
     if "weight" in f and (weight := as_decimal(f["weight"], r, "权重（weight）")) is not None:
         if not Decimal(0) < weight <= Decimal(1):
             r.error(f["weight"].mark, f"权重（weight）应大于0且不超过1，实际是 {weight}。")
+    publish = SCORES
+    if "publish" in f and (publish := as_text(f["publish"], r, "publish") or SCORES) not in PUBLISH:
+        r.error(
+            f["publish"].mark,
+            f"publish 应为 scores（公布得分和等次）或 grades（只公布等次和名次），实际是“{publish}”。",
+        )
+        ok = False
+    elif publish == GRADES and not grades:
+        r.error(f["publish"].mark, "publish: grades 只公布等次，本年度还必须设置等次 grades。")
+        ok = False
     if not (ok and title and status and categories):
         return None
     return Year(
         number, title, status, day, categories, grades, aggregate, tuple(tie_break),
-        commendation, rectification, weight, tuple(tie_break.values()),
+        commendation, rectification, weight, tuple(tie_break.values()), publish,
     )  # fmt: skip
 
 
