@@ -183,3 +183,25 @@ def test_init_sample_copies_the_sample(tmp_path, cli):
         assert (dest / name).read_bytes() == (REPO / name).read_bytes()
     check = CliRunner().invoke(cli, ["--project", str(dest), "check"])
     assert check.exit_code == 0, check.output
+
+
+def test_staff_documentation_is_in_chinese_and_linked_first():
+    readme = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    assert readme[2] == "```sh" and readme[3].startswith("python3 bootstrap.py build")
+    assert readme[4].startswith("python3 bootstrap.py test")
+    first_link = next(line for line in readme if "](" in line)
+    assert "(docs/guide.md)" in first_link and "(docs/data-format.md)" in "\n".join(readme[6:10])
+    guide = (REPO / "docs/guide.md").read_text(encoding="utf-8")
+    for step in ("new-year", "sheets", "serve", "check", "build", "freeze", "correct", "Windows"):
+        assert step in guide
+    assert "(sheets.md)" in guide and "(preview.md)" in guide
+    data = (REPO / "docs/data-format.md").read_text(encoding="utf-8")
+    assert "plan：4.5" in data and "plan: 4.5" in data  # the full-width colon pitfall
+    # every field every reader accepts is documented
+    from bulletin.readers import pages, site, units, year
+
+    named = [*year.REQUIRED, *year.OPTIONAL, *site.WORDING, "sample", *pages.FRONT_MATTER]
+    named += [*units.REQUIRED, "attributes", "group", "tasks", "short_title", "description"]
+    named += ["variants", "when", "options", "notes", "opinion", "evidence", "experts"]
+    for name in named:
+        assert f"{name}:" in data, name
