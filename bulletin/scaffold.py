@@ -342,7 +342,8 @@ scores:
 def readme(number: int, sample: bool) -> str:
     """The short Chinese note inside a new project: what to edit first."""
     start = (
-        "这是示例项目的完整副本（数据均为虚构的示例数据）。先在其中试用各个命令，再按下面的顺序改成本单位的数据。"
+        "这是示例项目的完整副本（数据均为虚构的示例数据）。"
+        "先在其中试用各个命令，再按下面的顺序改成本单位的数据。"
         if sample
         else "这是一个新的考核结果通报项目，可以直接生成网站。标有“〔待填〕”的地方需要改成本单位的内容，"
         "`check` 会逐个列出。"
