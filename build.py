@@ -12,22 +12,36 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bulletin import check as checking  # noqa: E402
+from bulletin import clizh  # noqa: E402
 from bulletin.problems import DataError  # noqa: E402
 
 YEAR = click.IntRange(1000, 9999)
+PROG = "python build.py"  # how staff type it, in usage lines and in every hint
+clizh.install()  # click's own messages and help in Chinese
 
 
 def project_root() -> Path:
-    """The project to work on: $BULLETIN_ROOT if set (tests, other checkouts), else this folder."""
+    """The project to work on: --project, else $BULLETIN_ROOT (tests, other checkouts), else here."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.find_root().obj if ctx else None
+    if chosen is not None:
+        root = Path(chosen).resolve()
+        if not root.is_dir():
+            raise click.UsageError(f"--project 指定的项目文件夹不存在：{root}")
+        return root
     root = Path(os.environ.get("BULLETIN_ROOT") or HERE).resolve()
     if not root.is_dir():
         raise click.UsageError(f"环境变量 BULLETIN_ROOT 指向的项目文件夹不存在：{root}")
     return root
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.group(name=PROG, cls=clizh.Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="项目文件夹（用 init 建立的）；默认是本工具所在的文件夹。")
+@click.pass_context
+def cli(ctx: click.Context, project: Path | None) -> None:
     """考核结果通报网站生成工具：检查数据、计算得分和排名、生成通报网站。"""
+    ctx.obj = project
 
 
 def _print_problems(report, err: bool = False) -> None:  # noqa: ANN001
@@ -54,16 +68,23 @@ def check(year: int | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, show_default="site",
               help="输出文件夹。")
 @click.option("--full", is_flag=True, help="忽略上次的生成记录，重新生成每一页。")
-def build(drafts: bool, out: Path | None, full: bool) -> None:
+@click.option("--allow-future", is_flag=True,
+              help="允许提前发布：通报日期还没有到的已发布（published）年度也生成。")
+def build(drafts: bool, out: Path | None, full: bool, allow_future: bool) -> None:
     """检查数据并生成静态网站；有错误时不改动原有网站。"""
     from bulletin.site import build_site
 
     root = project_root()
-    result = build_site(root, out or root / "site", drafts=drafts, full=full)
+    result = build_site(root, out or root / "site", drafts=drafts, full=full, allow_future=allow_future)
     _print_problems(result.report, err=True)
     if result.report.errors:
         raise DataError(result.report)
     click.echo(result.summary())
+    target = (out or root / "site").resolve()
+    click.echo(
+        f"网站在 {target} 文件夹中：在本机用浏览器打开其中的 index.html 即可查看；"
+        f"对外发布时，把整个 {target.name} 文件夹的内容上传到网站服务器。"
+    )
     if os.environ.get("BULLETIN_TIMINGS"):
         click.echo(" ".join(f"{step} {seconds:.2f}s" for step, seconds in result.timings.items()), err=True)
 
@@ -158,6 +179,46 @@ def import_(year: int, files: tuple[Path, ...]) -> None:
     click.echo(outcome.summary)
 
 
+@cli.command("new-year")
+@click.argument("year", type=YEAR)
+def new_year(year: int) -> None:
+    """以上一年度为模板建立新年度（草稿）：单位名单、评分标准、年度设置和通报框架。"""
+    from bulletin.scaffold import new_year as make_year
+
+    made = make_year(project_root(), year)
+    click.echo(
+        f"已以 {made.source} 年度为模板建立 {year} 年度（草稿）：\n"
+        f"  content/{year}/year.yaml   年度设置（状态 draft），排名类别、等次和规则沿用 {made.source} 年度\n"
+        f"  content/{year}/units.yaml  单位名单（{made.units} 个单位），请按本年度的实际情况增删\n"
+        f"  content/{year}/bulletin.md 通报框架：文号、日期和正文标有“〔待填〕”\n"
+        f"  rubrics/{year}/            评分标准 {len(made.rubrics)} 个，标题中的年份已改为 {year}\n"
+        f"  scores/{year}/             空文件夹，评分文件放在这里\n"
+        "下一步：\n"
+        f"  1. 核对单位名单和评分标准后，生成专家评分表：python build.py sheets {year}\n"
+        f"  2. 专家填好后导入：python build.py import {year} 评分表文件名.xlsx\n"
+        f"  3. 填写通报中的“〔待填〕”，检查数据：python build.py check --year {year}\n"
+        "  4. 预览（含草稿）：python build.py serve"
+    )
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--sample", is_flag=True, help="复制完整的示例数据，而不是建立一个最小的新项目。")
+@click.option("--year", type=YEAR, default=None, help="第一个考核年度（默认今年）。")
+def init(folder: Path, sample: bool, year: int | None) -> None:
+    """为另一个单位建立新的通报项目：一个类别、一个评分标准、一个单位和通报框架。"""
+    from datetime import date
+
+    from bulletin.scaffold import init_project
+
+    number = year or date.today().year
+    written = init_project(folder, HERE, number, sample)
+    where = folder.resolve()
+    click.echo(f"已在 {where} 建立新项目（{len(written)} 个文件）。先看其中的 README.md，按顺序修改数据。")
+    click.echo(f"检查数据：python build.py --project \"{where}\" check")
+    click.echo(f"生成网站：python build.py --project \"{where}\" build --drafts")
+
+
 def _shown(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root).as_posix()
@@ -178,4 +239,4 @@ def serve(host: str, port: int, out: Path | None) -> None:
 
 
 if __name__ == "__main__":
-    cli()
+    cli(prog_name=PROG)

@@ -118,7 +118,10 @@ def verify(folder: Path, rel: str, archived: ArchivedYear, report: Report) -> bo
     """Check every file of an archive against its manifest; name each one that differs."""
     ok = True
     present = files_of(folder)
-    advice = "已冻结的年度不能修改；如需更正，请使用 python build.py correct 命令。"
+    advice = (
+        "已冻结的年度不能修改；如需更正，请改回存档原样，修改数据后用"
+        f" python build.py correct {archived.year} --reason \"更正原因\" 发布更正版。"
+    )
     for name, path in present.items():
         expected = archived.files.get(name)
         if expected is None:

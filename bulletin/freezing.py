@@ -70,7 +70,8 @@ def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear
         raise ArchiveError(f"只能冻结已发布（published）的年度；{number}年度的状态是 {status}。")
     folder = root / "archive" / str(number)
     if folder.exists():
-        raise ArchiveError(f"archive/{number}/ 已经存在：这一年度已冻结过。如需更正，请用 correct 命令。")
+        raise ArchiveError(f"archive/{number}/ 已经存在：这一年度已冻结过。"
+                           f"如需更正，请用 python build.py correct {number} --reason \"更正原因\"。")
     year_file = root / "content" / str(number) / "year.yaml"
     marked = archive.with_status(year_file, FROZEN)  # fails before anything is written
     files = year_files(root, project, archives, number)
@@ -90,17 +91,17 @@ def correct_year(root: Path, number: int, reason: str, day: str | None = None) -
     project, archives = _prepare(root, number)
     current = next((a for a in archives.current if a.year == number), None)
     if current is None:
-        raise ArchiveError(f"{number}年度还没有冻结，不需要更正：直接修改数据后重新生成即可。")
+        raise ArchiveError(f"{number}年度还没有冻结，不需要更正：直接修改数据后用 python build.py build 重新生成即可。")
     # A correction corrects the year's data or texts: a new theme or code alone is no reason
     # to republish a frozen year, and identical pages would be no correction at all.
     if current.sources and not archive.changed_sources(root, current):
         raise ArchiveError(
-            f"{number}年度的数据和文字自冻结以来没有改动，没有需要更正的内容。请先修改数据或文字，再运行 correct。"
+            f"{number}年度的数据和文字自冻结以来没有改动，没有需要更正的内容。请先修改数据或文字，再运行 python build.py correct {number} --reason \"更正原因\"。"
         )
     unchanged = year_files(root, project, archives, number, current.corrections)
     if {n: archive.sha256(b) for n, b in unchanged.items()} == current.files:
         raise ArchiveError(
-            f"{number}年度的数据和文字与存档完全相同，没有需要更正的内容。请先修改数据，再运行 correct。"
+            f"{number}年度的数据和文字与存档完全相同，没有需要更正的内容。请先修改数据，再运行 python build.py correct {number} --reason \"更正原因\"。"
         )
     previous = f"{number}-v{current.version}"
     correction = Correction(current.version + 1, day or archive.today(), reason, previous)

@@ -51,7 +51,8 @@ def standings(results: YearResults) -> list[Standing]:
     return [
         Standing(
             year.number, r.unit.id, r.unit.name, r.unit.category, titles.get(r.unit.category, r.unit.category),
-            r.scored, r.total, r.score.rubric.total, r.rank, r.tied, r.grade,
+            r.scored, None if year.grades_only else r.total, r.score.rubric.total, r.rank, r.tied,
+            r.grade,
         )  # fmt: skip
         for r in results.units
     ]

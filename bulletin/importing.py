@@ -65,7 +65,7 @@ class Outcome:
         return (
             f"已检查 {self.units} 个单位的评分，更新了 {len(self.changed)} 个评分文件："
             + "、".join(self.changed)
-            + "。请运行 python build.py check 确认，再 build 生成网站。"
+            + "。请运行 python build.py check 确认，再用 python build.py build 生成网站。"
         )
 
 
@@ -144,7 +144,7 @@ class Importer:
             if entry.rubric != rubric.id or entry.digest != rubric_digest(rubric):
                 self.error(where, f"工作表“{entry.title}”（{unit.name}）是按旧版评分标准生成的：生成之后，"
                            f"rubrics/{year}/{unit.rubric}.yaml 中的评分项、分值或选项已修改。"
-                           "请用 python build.py sheets 重新生成评分表，按新表填写后再导入。")  # fmt: skip
+                           f"请用 python build.py sheets {year} 重新生成评分表，按新表填写后再导入。")  # fmt: skip
                 continue
             self.sheet(name, values[entry.title], formulas[entry.title], unit, Columns(meta.slots))
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from .cache import ParseCache
 from .model import DRAFT, Page, Project, Rubric, ScoreSheet, SiteConfig, Unit, Year, YearData
 from .problems import Mark, Report
-from .readers.files import Files
+from .readers.files import Files, report_placeholder
 from .readers.pages import read_page
 from .readers.rubric import read_rubric
 from .readers.scores import read_sheet
 from .readers.site import read_site
 from .readers.units import read_units
-from .readers.year import read_year
+from .readers.year import read_year, stand_in
 
 YEAR_DIR = re.compile(r"[0-9]{4}")
 
@@ -38,12 +38,15 @@ def load_project(
     )
     check_year_folders(fs, {p.name for p in year_dirs})
     years = []
+    unread = []
     for folder in year_dirs:
         if only_year is not None and int(folder.name) != only_year:
             continue
         if (data := load_year(fs, folder)) is not None:
             years.append(data)
-    return Project(site or SiteConfig("", ""), tuple(years)), fs.report
+        else:
+            unread.append(int(folder.name))
+    return Project(site or SiteConfig("", ""), tuple(years), tuple(unread)), fs.report
 
 
 def check_year_folders(fs: Files, known: set[str]) -> None:
@@ -61,24 +64,32 @@ def check_year_folders(fs: Files, known: set[str]) -> None:
 def load_year(fs: Files, folder: Path) -> YearData | None:
     number = int(folder.name)
     year_file = folder / "year.yaml"
+    year = None
     if not year_file.is_file():
-        fs.report.error(Mark(fs.rel(year_file)), f"{number}年度缺少年度设置文件 year.yaml。")
-        return None
-    year = read_year(fs, year_file, number)
+        fs.report.error(Mark(fs.rel(year_file)), f"{number}年度缺少年度设置文件 year.yaml。{fs.case_hint(year_file)}")
+    else:
+        year = read_year(fs, year_file, number)
     rubrics = load_rubrics(fs, fs.root / "rubrics" / folder.name)
     units_file = folder / "units.yaml"
     units: tuple[Unit, ...] = ()
     listed: set[str] | None = None
     if not units_file.is_file():
-        fs.report.error(Mark(fs.rel(units_file)), f"{number}年度缺少单位名单 units.yaml。")
+        fs.report.error(Mark(fs.rel(units_file)), f"{number}年度缺少单位名单 units.yaml。{fs.case_hint(units_file)}")
     else:
         node = fs.yaml(units_file)
         key = (node, year, tuple(rubrics.items()))
         units, listed = fs.derive(
             "units", units_file, key, read_units, node, units_file, year, rubrics, fs.report
         )
-    bulletin, pages = load_pages(fs, folder)
+    pending: list[tuple[Mark, str]] = []
+    bulletin, pages = load_pages(fs, folder, pending)
+    for mark, what in pending:
+        report_placeholder(fs.report, mark, what, year is None or year.status == DRAFT)
     if year is None:
+        # Check the scores anyway, with what can be known of the year: one mistake in year.yaml
+        # must not hide the others of the year.
+        known = stand_in(fs, year_file, number)
+        load_sheets(fs, fs.root / "scores" / folder.name, known, units, listed, rubrics)
         return None
     check_tie_break(year, units, rubrics, fs.report)
     check_lists(year, listed, fs.report)
@@ -109,6 +120,13 @@ def load_sheets(
     sheets: dict[str, ScoreSheet] = {}
     paths = fs.listing(folder, ".yaml")
     for path in paths:
+        if path.stem != path.stem.lower() and path.stem.lower() in by_id:
+            fs.report.error(
+                Mark(fs.rel(path)),
+                f"评分文件名“{path.name}”的大小写不对：单位编号是“{path.stem.lower()}”，"
+                f"请把文件改名为“{path.stem.lower()}.yaml”（文件名一律用小写字母）。",
+            )
+            continue
         node = fs.yaml(path)
         if node is None:
             continue
@@ -118,7 +136,7 @@ def load_sheets(
         args = (node, path, year, by_id, listed, rubrics, fs.report)
         if (sheet := fs.derive("sheet", path, key, read_sheet, *args)) is not None:
             sheets[sheet.unit] = sheet
-    files = {p.stem for p in paths}
+    files = {p.stem.lower() for p in paths}
     for unit in units:
         if unit.id not in files:
             message = f"单位“{unit.name}”（{unit.id}）还没有评分文件 scores/{year.number}/{unit.id}.yaml"
@@ -129,18 +147,20 @@ def load_sheets(
     return sheets
 
 
-def load_pages(fs: Files, folder: Path) -> tuple[Page | None, tuple[Page, ...]]:
+def load_pages(
+    fs: Files, folder: Path, pending: list[tuple[Mark, str]] | None = None
+) -> tuple[Page | None, tuple[Page, ...]]:
     bulletin = None
     pages = []
     for path in fs.listing(folder, ".md"):
-        page = read_page(fs, path)
+        page = read_page(fs, path, pending)
         if page is None:
             continue
         if path.stem == "bulletin":
             bulletin = page
         else:
             pages.append(page)
-    if not (folder / "bulletin.md").is_file():
+    if not (folder / "bulletin.md").is_file() and not fs.case_hint(folder / "bulletin.md"):
         fs.report.error(Mark(fs.rel(folder / "bulletin.md")), "缺少通报正文 bulletin.md。")
     return bulletin, tuple(pages)
 

@@ -13,6 +13,9 @@ ITEM_TYPES = (SCORE, CHOICE, BEST_OF)
 DRAFT, PUBLISHED, FROZEN = "draft", "published", "frozen"
 STATUSES = (DRAFT, PUBLISHED, FROZEN)
 AGGREGATES = ("mean", "trimmed-mean", "median")
+# What a year publishes (year.yaml `publish`): scores and grades, or only grades and ranks.
+SCORES, GRADES = "scores", "grades"
+PUBLISH = (SCORES, GRADES)
 # The folders of a project that a build reads (data contract, section 1).
 DATA_FOLDERS = ("content", "rubrics", "scores")
 INPUT_FOLDERS = (*DATA_FOLDERS, "theme", "archive")
@@ -28,7 +31,7 @@ class SiteConfig:
     title: str
     issuer: str
     sample: bool = False
-    assessment: str = "考核"  # the assessment's name, e.g. 转型综改考核 or 目标责任考核
+    assessment: str = "考核"  # the assessment's name, e.g. 目标责任考核 or 营商环境评价
     leader: str | None = None  # who receives the rectification reports, e.g. 市考核领导组
     rectification_note: str | None = None  # what a unit to rectify must do, said in full
 
@@ -86,6 +89,12 @@ class Year:
     weight: Decimal | None = None
     # Where each tie_break entry is written, to point a problem with it at its line.
     tie_break_marks: tuple[Mark, ...] = field(default=(), compare=False)
+    publish: str = SCORES
+
+    @property
+    def grades_only(self) -> bool:
+        """Only grades and ranks are published: no totals, subtotals, item scores or marks."""
+        return self.publish == GRADES
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -272,6 +281,7 @@ class YearData:
 class Project:
     site: SiteConfig
     years: tuple[YearData, ...]  # newest first
+    unread: tuple[int, ...] = ()  # years whose year.yaml could not be read (errors reported)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,22 @@ FIELDS = (
 )  # fmt: skip
 
 
-def unit_record(result: UnitResult) -> dict[str, object]:
-    """One unit's row, with values as exact Decimals, booleans, text or None."""
+SCORE_FIELDS = ("total", "weighted")  # left out with the subtotals and items when grades only
+
+
+def unit_record(result: UnitResult, scores: bool = True) -> dict[str, object]:
+    """One unit's row, with values as exact Decimals, booleans, text or None.
+
+    Without `scores` (a year publishing grades only) it holds no score at all: the total and
+    the weighted score are None and there are no subtotals or items.
+    """
+    record = _full_record(result)
+    if not scores:
+        record.update(total=None, weighted=None, dimensions={}, items={})
+    return record
+
+
+def _full_record(result: UnitResult) -> dict[str, object]:
     unit, score = result.unit, result.score
     return {
         "id": unit.id,
@@ -55,9 +69,9 @@ def _mapping(values: dict[str, object]) -> str:
     return "{" + ", ".join(f'"{k}": {_value(v)}' for k, v in values.items()) + "}"  # keys are checked ids
 
 
-def record_json(result: UnitResult) -> str:
+def record_json(result: UnitResult, scores: bool = True) -> str:
     """One unit's record as JSON text, in the field order of the data contract."""
-    record = unit_record(result)
+    record = unit_record(result, scores)
     dimensions, items = record.pop("dimensions"), record.pop("items")
     assert isinstance(dimensions, dict) and isinstance(items, dict)
     fields = ", ".join(f'"{k}": {_value(v)}' for k, v in record.items())
@@ -66,8 +80,10 @@ def record_json(result: UnitResult) -> str:
 
 def results_json(results: YearResults) -> str:
     year = results.year
-    units = ",\n  ".join(record_json(r) for r in results.units)
+    units = ",\n  ".join(record_json(r, not year.grades_only) for r in results.units)
     head = f'"year": {year.number}, "title": {json.dumps(year.title, ensure_ascii=False)}, "status": "{year.status}"'
+    if year.grades_only:
+        head += ', "publish": "grades"'
     return f'{{{head},\n "units": [\n  {units}\n ]}}\n'
 
 
@@ -85,25 +101,28 @@ def results_csv(results: YearResults) -> str:
     """The same rows for spreadsheets: UTF-8 with BOM so that Excel shows Chinese correctly."""
     dimension_ids: list[str] = []
     item_ids: list[str] = []
-    for rubric in results.data.rubrics.values():
+    scores = not results.year.grades_only
+    fields = FIELDS if scores else tuple(f for f in FIELDS if f not in SCORE_FIELDS)
+    for rubric in results.data.rubrics.values() if scores else ():
         for d in rubric.dimensions:
             if d.id not in dimension_ids:
                 dimension_ids.append(d.id)
             item_ids.extend(i.id for i in d.items if i.id not in item_ids)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*FIELDS, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)])
+    writer.writerow([*fields, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)])
     for result in results.units:
-        writer.writerow(_row(result, dimension_ids, item_ids))
+        writer.writerow(_row(result, dimension_ids, item_ids, fields, scores))
     return "\ufeff" + out.getvalue()
 
 
-def _row(result: UnitResult, dimension_ids: list[str], item_ids: list[str]) -> list[str]:
-    record = unit_record(result)
+def _row(result: UnitResult, dimension_ids: list[str], item_ids: list[str],
+         fields: tuple[str, ...] = FIELDS, scores: bool = True) -> list[str]:  # fmt: skip
+    record = unit_record(result, scores)
     dims, items = record["dimensions"], record["items"]
     assert isinstance(dims, dict) and isinstance(items, dict)
     return (
-        [_cell(record[f]) for f in FIELDS]
+        [_cell(record[f]) for f in fields]
         + [_cell(dims.get(d)) for d in dimension_ids]
         + [_cell(items.get(i)) for i in item_ids]
     )

@@ -206,9 +206,11 @@ class Pages:
         archived_standings: Sequence[Standing] = (),
         corrections: dict[int, tuple[Correction, ...]] | None = None,
         parts: Parts | None = None,
+        ahead: dict[int, date] | None = None,
     ) -> None:
         self.parts = parts
         self.years = sorted(years, key=lambda y: y.year.number, reverse=True)
+        self.ahead = ahead or {}  # published years shown before their date, in a preview
         self.archived = [a for a in archived if a.current]
         self.corrections = corrections or {}
         live = [s for y in self.years for s in history.standings(y)]
@@ -248,10 +250,10 @@ class Pages:
         return make() if self.parts is None else self.parts.get(owner, key, make)
 
     def row(self, result: UnitResult, category: Category, columns: tuple[views.Column, ...],
-            change: RankChange | None) -> views.Row:  # fmt: skip
+            change: RankChange | None, shown: bool) -> views.Row:  # fmt: skip
         key = (result.rank, result.tied, result.grade, result.weighted, result.commendation_reason,
-               result.rectification_reason, category.title, columns, change)  # fmt: skip
-        return self.kept(result.score, ("row", *key), lambda: views.row(result, category, columns, change))
+               result.rectification_reason, category.title, columns, change, shown)  # fmt: skip
+        return self.kept(result.score, ("row", *key), lambda: views.row(result, category, columns, change, shown))
 
     def __iter__(self) -> Iterator[Page]:
         yield Page("index.html", "years.html", views.YearsView(self.entries), "years")
@@ -263,18 +265,21 @@ class Pages:
         number = results.year.number
         base = str(number)
         data, year = results.data, results.year
-        frame = views.frame(results, self.corrections.get(number, ()))
+        frame = views.frame(results, self.corrections.get(number, ()), self.ahead.get(number))
+        shown = not year.grades_only  # scores are published; else no view holds a single one
         tables = []
         for ranking in results.rankings:
-            columns = views.columns_of(ranking.results)
+            columns = views.columns_of(ranking.results) if shown else ()
             rows = tuple(
-                self.row(r, ranking.category, columns, self.change(number, r.unit.id))
+                self.row(r, ranking.category, columns, self.change(number, r.unit.id), shown)
                 for r in ranking.results
             )
             averages = tuple(ranking.dimension_averages.get(c.id) for c in columns)
             scored = sum(1 for r in rows if r.scored)
             has_changes = any(r.change for r in rows)
-            tables.append(views.Table(ranking.category, rows, columns, ranking.average, averages, scored, has_changes))
+            average = ranking.average if shown else None
+            tables.append(views.Table(ranking.category, rows, columns, average, averages, scored,
+                                      has_changes, shown))  # fmt: skip
         by_unit = {r.id: r for t in tables for r in t.rows}
         bulletin = data.bulletin
         path = f"{base}/index.html"
@@ -286,7 +291,8 @@ class Pages:
         ), "bulletin")  # fmt: skip
         for table in tables:
             path = f"{base}/rankings/{table.category.id}/index.html"
-            view = views.RankingView(frame, self.alternates(path), table, bool(year.grades), year.weight)
+            weight = year.weight if shown else None
+            view = views.RankingView(frame, self.alternates(path), table, bool(year.grades), weight)
             yield Page(path, "ranking.html", view, "ranking")
         for ranking, table in zip(results.rankings, tables, strict=True):
             ordered = ranking.results
@@ -303,10 +309,11 @@ class Pages:
                     ranking.category, table.rows[i], table.scored,
                     views.Link(f"rubrics/{rubric.id}/index.html", rubric.title), rubric.total,
                     self.kept(result.score, ("dimensions", ticks[rubric.id]),
-                              lambda: views.unit_dimensions(result, dict(ticks[rubric.id]))),
+                              lambda: views.unit_dimensions(result, dict(ticks[rubric.id])))
+                    if shown else (),
                     year.aggregate,
                     sheet is not None, sheet.opinion if sheet else None, sheet.evidence if sheet else (),
-                    bool(year.grades), year.weight,
+                    bool(year.grades), year.weight if shown else None,
                     table.rows[i - 1] if i > 0 else None, table.rows[i + 1] if i + 1 < len(ordered) else None,
                 ), "unit")  # fmt: skip
         for rubric in data.rubrics.values():

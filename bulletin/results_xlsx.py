@@ -32,16 +32,24 @@ def _header(sheet: Sheet, titles: list[str], widths: list[float]) -> None:
     sheet.frozen_rows = 1
 
 
-def category_sheet(sheet: Sheet, results: list[UnitResult], weight: Decimal | None) -> None:
+SCORE_COLUMNS = (4, 6)  # 得分, 折算分: left out when a year publishes grades only
+
+
+def category_sheet(sheet: Sheet, results: list[UnitResult], weight: Decimal | None,
+                   scores: bool = True) -> None:  # fmt: skip
+    keep = [i for i in range(len(CATEGORY_COLUMNS)) if scores or i not in SCORE_COLUMNS]
     titles = [title for title, _ in CATEGORY_COLUMNS]
     if weight is not None:
         titles[6] = f"折算分（权重{decimal_text(weight)}）"
-    _header(sheet, titles, [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40])
+    widths = [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40]
+    _header(sheet, [titles[i] for i in keep], [widths[i] for i in keep])
     for r in results:
-        sheet.add([
-            r.rank, rank_text(r.rank, r.tied), r.unit.name, r.unit.id, r.total, r.grade, r.weighted, "是" if r.commended else "", r.commendation_reason,
+        values = [
+            r.rank, rank_text(r.rank, r.tied), r.unit.name, r.unit.id, r.total, r.grade,
+            r.weighted, "是" if r.commended else "", r.commendation_reason,
             "是" if r.rectify else "", r.rectification_reason,
-        ])  # fmt: skip
+        ]  # fmt: skip
+        sheet.add([values[i] for i in keep])
 
 
 def rubric_sheet(sheet: Sheet, rubric: Rubric, results: list[UnitResult]) -> None:
@@ -74,6 +82,7 @@ def rubric_sheet(sheet: Sheet, rubric: Rubric, results: list[UnitResult]) -> Non
 def guide_sheet(sheet: Sheet, results: YearResults, site: SiteConfig, bulletin: Page | None,
                 day: date | None, sheets: list[tuple[str, str]]) -> None:  # fmt: skip
     year = results.year
+    grades_only = year.grades_only
     sheet.widths = [24, 80]
     rows: list[tuple[str, str]] = [
         ("标题", year.title),
@@ -89,11 +98,13 @@ def guide_sheet(sheet: Sheet, results: YearResults, site: SiteConfig, bulletin: 
         *sheets,
         ("", ""),
         ("各类别工作表的列", "含义"),
-        *CATEGORY_COLUMNS,
+        *(c for i, c in enumerate(CATEGORY_COLUMNS) if not grades_only or i not in SCORE_COLUMNS),
         ("", ""),
         ("评分标准工作表的列", "每个评分项一列，标题为评分项名称和满分；“小计”列为一级指标得分；"
          "几位专家分别打分的项目为按本年度规则合并后的得分；单选、择优项为所得分值。"),
     ]  # fmt: skip
+    if grades_only:  # no rubric sheets: say why instead of explaining them
+        rows[-1] = ("得分", "本年度只公布等次和名次，不公布得分。")
     for key, value in rows:
         heading = key in ("工作表", "各类别工作表的列", "标题")
         sheet.add([key or None, value or None], [BOLD, BOLD] if heading else [PLAIN, WRAP])
@@ -106,14 +117,14 @@ def results_xlsx(results: YearResults, site: SiteConfig) -> bytes:
     sheets = [guide]
     taken = {GUIDE.lower()}
     listed: list[tuple[str, str]] = [(GUIDE, "本说明")]
+    scores = not data.year.grades_only
     for ranking in results.rankings:
         sheet = Sheet(sheet_title(ranking.category.title, taken))
-        category_sheet(sheet, list(ranking.results), data.year.weight)
+        category_sheet(sheet, list(ranking.results), data.year.weight, scores)
         sheets.append(sheet)
-        listed.append(
-            (sheet.title, f"{ranking.category.title}类：各单位名次、得分、等级、折算分、表彰和整改")
-        )
-    for rubric in data.rubrics.values():
+        what = "得分、等级、折算分" if scores else "等级"
+        listed.append((sheet.title, f"{ranking.category.title}类：各单位名次、{what}、表彰和整改"))
+    for rubric in data.rubrics.values() if scores else ():
         sheet = Sheet(sheet_title(rubric.short_title or rubric.id, taken))
         members = [r for r in results.units if r.unit.rubric == rubric.id]
         rubric_sheet(sheet, rubric, members)

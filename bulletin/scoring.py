@@ -216,8 +216,9 @@ def _rule_reasons(
     """
     c, r = year.commendation, year.rectification
     rectify = None
+    got = "" if year.grades_only else f"，得分{decimal_text(total)}"  # no score where none is published
     if r.below is not None and total < r.below:
-        rectify = f"{rank_phrase(category, rank, tied)}，得分{decimal_text(total)}，低于{decimal_text(r.below)}分"
+        rectify = f"{rank_phrase(category, rank, tied)}{got}，低于{decimal_text(r.below)}分"
     commend = None
     by_rule = c.top is not None or c.min_total is not None
     if (
@@ -227,7 +228,7 @@ def _rule_reasons(
         and (c.top is None or rank <= c.top)
         and (c.min_total is None or total >= c.min_total)
     ):
-        commend = f"{rank_phrase(category, rank, tied)}，得分{decimal_text(total)}"
+        commend = f"{rank_phrase(category, rank, tied)}{got}"
         if c.min_total is not None:
             commend += f"，不低于{decimal_text(c.min_total)}分"
     return commend, rectify

@@ -16,9 +16,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-from . import archive, opendata, render, writer
+from . import archive, opendata, release, render, writer
 from .archive import Archives
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
@@ -67,10 +68,17 @@ def build_site(
     state: BuildState | None = None,
     full: bool = False,
     jobs: int | None = None,
+    allow_future: bool = False,
 ) -> BuildResult:
-    """Build the site into `out`; on any error leave `out` exactly as it was."""
+    """Build the site into `out`; on any error leave `out` exactly as it was.
+
+    A published year dated after today is refused unless `allow_future`; a build with drafts
+    (a preview) that allows it marks its pages with a banner instead.
+    """
     root, out = root.resolve(), out.resolve()
     stamp = input_stamp(root, drafts)
+    if drafts:  # the banner of a year shown before its date goes when the date comes
+        stamp += f"|{date.today().isoformat()}|{allow_future}"
     previous = None if full or not out.is_dir() else read_manifest(out)
     if previous is not None and up_to_date(out, previous, stamp):
         report = Report()
@@ -78,17 +86,20 @@ def build_site(
             report.warning(Mark(path, line, col), message)
         return BuildResult(report, up_to_date=True, files=len(previous.files), **previous.summary)
     with quiet_collector():
-        return _build(root, out, drafts, state, jobs or os.cpu_count() or 1, stamp, previous)
+        return _build(root, out, drafts, state, jobs or os.cpu_count() or 1, stamp, previous,
+                      allow_future)  # fmt: skip
 
 
 def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: int, stamp: str,
-           previous: Manifest | None) -> BuildResult:  # fmt: skip
+           previous: Manifest | None, allow_future: bool = False) -> BuildResult:  # fmt: skip
     started = time.perf_counter()
     # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
     project, report = load_project(root, cache=state.cache if state else None)
     archives = archive.check_archives(root, project, report)
     if not drafts:
         quiet_drafts(project, report)
+    if not allow_future:
+        release.refuse_early(root, project, report)
     check_output_folder(root, out, read_manifest(out), report)
     result = BuildResult(report)
     started = result.lap("load", started)
@@ -102,7 +113,8 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     parts = state.parts if state else None
     if parts is not None:
         parts.next_build()
-    pages = list(render.Pages(result.years, archives.current, archives.standings, parts=parts))
+    early = release.ahead(project) if drafts else {}
+    pages = list(render.Pages(result.years, archives.current, archives.standings, parts=parts, ahead=early))
     settle()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -150,7 +162,7 @@ def check_output_folder(root: Path, out: Path, previous: Manifest | None, report
         report.error(
             Mark(rel),
             f"输出文件夹“{rel}”已有内容，但不是本工具生成的（旁边没有生成记录 {manifest_path(out).name}）。"
-            "为避免误删文件，请先确认并删除该文件夹，或用 --out 指定一个新文件夹。",
+            "为避免误删文件，请先确认并删除该文件夹，或换一个新文件夹：python build.py build --out 新文件夹名。",
         )
 
 

@@ -135,14 +135,45 @@ ODD_SPACES = "\u3000\u00a0"
 
 
 def _explain(exc: yaml.MarkedYAMLError, text: str) -> str:
+    # The parser's own English wording is not shown: staff act on the hint and the position.
     raw = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
     where = exc.problem_mark
     if where is not None and 0 <= where.index < len(text) and text[where.index] == "\t":
-        return f"YAML格式错误：{TAB_HINT}（{raw}）"
+        return f"YAML格式错误：{TAB_HINT}。"
     for needle, hint in _YAML_HINTS:
         if needle in raw:
-            return f"YAML格式错误：{hint}（{raw}）"
-    return f"YAML格式错误（{raw}）"
+            return f"YAML格式错误：{hint}。"
+    return "YAML格式错误：这里的写法不对，请检查这一行和上一行的冒号、引号、括号和缩进。"
+
+
+# A field name or id followed by a full-width colon: `plan：4.5` is one piece of text to YAML.
+FULL_WIDTH_COLON = re.compile(r"([a-z][a-z0-9_-]*)[ \u3000]*：")
+FULL_WIDTH_KEY_LINE = re.compile(r"^((?: |- )*)([a-z][a-z0-9_-]*)[ \u3000]*：", re.MULTILINE)
+
+
+def _full_width_colon(mark: Mark, key: str, rest: str) -> ParseFailure:
+    shown = f"{key}: {rest.strip()}" if rest.strip() else f"{key}:"
+    return ParseFailure(
+        mark,
+        f"“{key}”后面是全角冒号“：”，YAML不认：请改为半角冒号“:”，冒号后加一个空格，写成“{shown}”。",
+    )
+
+
+def _last_full_width_key(text: str, upto: int, rel: str, offset: int) -> ParseFailure | None:
+    """The last `key：` written at the start of a line up to line `upto` (0-based), if any."""
+    found = None
+    for match in FULL_WIDTH_KEY_LINE.finditer(text):
+        line = text.count("\n", 0, match.start())
+        if line > upto:
+            break
+        found = match, line
+    if found is None:
+        return None
+    match, line = found
+    col = match.start(2) - match.start()
+    end = text.find("\n", match.end())
+    rest = text[match.end() : end if end >= 0 else len(text)].split(" #")[0]
+    return _full_width_colon(Mark(rel, line + 1 + offset, col + 1), match.group(2), rest)
 
 
 def _odd_indent(mark: Mark, char: str) -> ParseFailure:
@@ -236,6 +267,11 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
                     raise _odd_indent(mark(start), value[0])
                 if style == "|" or style == ">":
                     block_scalars.append((start.line, event.end_mark.line))
+                elif not style and (colon := FULL_WIDTH_COLON.match(value)) is not None:
+                    end = text.find("\n", start.index)
+                    first = text[start.index : end if end >= 0 else len(text)]
+                    rest = re.split(r"[,}\]]| #", first[len(colon.group(0)) :])[0]
+                    raise _full_width_colon(mark(start), colon.group(1), rest)
                 add(Scalar(value, not style, Mark(rel, start.line + base, start.column + 1)))
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if event.anchor is not None or event.tag not in ALLOWED_TAGS:
@@ -262,9 +298,12 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
         if odd is not None:
             line, col, char = odd
             raise _odd_indent(Mark(rel, line + 1 + line_offset, col + 1), char) from None
+        colon = _last_full_width_key(text, where.line if where else 0, rel, line_offset)
+        if colon is not None:
+            raise colon from None
         raise ParseFailure(mark(where) if where else Mark(rel), _explain(exc, text)) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports everything as marked
-        raise ParseFailure(Mark(rel, 1 + line_offset), f"YAML格式错误（{exc}）") from None
+    except yaml.YAMLError:  # pragma: no cover - libyaml reports everything as marked
+        raise ParseFailure(Mark(rel, 1 + line_offset), "YAML格式错误：文件的写法不对。") from None
     if root is None or (isinstance(root, Scalar) and root.plain and root.text in ("", "~", "null")):
         raise ParseFailure(Mark(rel, 1 + line_offset), "文件为空，没有任何内容。")
     return root

@@ -35,6 +35,8 @@ class YearFrame:
     draft: bool
     nav: tuple[Link, ...]
     corrections: tuple[Correction, ...]
+    scores: bool = True  # False: the year publishes grades and ranks only
+    ahead: date | None = None  # a published year shown (in a preview) before its date
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class Table:
     column_averages: tuple[Decimal | None, ...]
     scored: int
     has_changes: bool
+    scores: bool = True  # False: grades and ranks only, no total, subtotal or average
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +203,8 @@ class HistoryView:
 # -- building views from the scored model -------------------------------------------------------
 
 
-def frame(results_year, corrections: tuple[Correction, ...]) -> YearFrame:  # noqa: ANN001
+def frame(results_year, corrections: tuple[Correction, ...],  # noqa: ANN001
+          ahead: date | None = None) -> YearFrame:  # fmt: skip
     """The frame of a year's pages, from its YearResults."""
     data = results_year.data
     nav = [Link("index.html", "通报")]
@@ -209,16 +213,21 @@ def frame(results_year, corrections: tuple[Correction, ...]) -> YearFrame:  # no
         Link(f"rubrics/{r.id}/index.html", r.short_title or r.title) for r in data.rubrics.values()
     ]
     nav += [Link(f"pages/{p.slug}/index.html", p.title) for p in data.pages]
-    return YearFrame(data.year.number, data.year.status == DRAFT, tuple(nav), corrections)
+    year = data.year
+    return YearFrame(
+        year.number, year.status == DRAFT, tuple(nav), corrections, not year.grades_only, ahead
+    )
 
 
 def row(result: UnitResult, category: Category, columns: tuple[Column, ...],
-        change: RankChange | None) -> Row:  # fmt: skip
+        change: RankChange | None, scores: bool = True) -> Row:  # fmt: skip
+    """A unit's row; without `scores` it holds no total, subtotal or weighted score at all."""
     score = result.score
-    subtotals = {d.dimension.id: d.subtotal for d in score.dimensions}
+    subtotals = {d.dimension.id: d.subtotal for d in score.dimensions} if scores else {}
     return Row(
         result.unit.id, result.unit.name, category.title, result.scored, result.rank, result.tied,
-        score.total, score.rubric.total, result.grade, result.weighted, result.commended,
+        score.total if scores else None, score.rubric.total, result.grade,
+        result.weighted if scores else None, result.commended,
         result.commendation_reason, result.rectify, result.rectification_reason,
         tuple(subtotals.get(c.id) for c in columns), change,
     )  # fmt: skip

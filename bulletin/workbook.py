@@ -290,7 +290,7 @@ def open_untrusted(path: Path) -> tuple[Workbook, Workbook]:
 
     if not openpyxl_xml.DEFUSEDXML:  # never parse untrusted XML without the guard
         raise WorkbookRefused(
-            "缺少安全组件 defusedxml，不能读取外来工作簿；请运行 python3 bootstrap.py 重新安装。"
+            "缺少安全组件 defusedxml，不能读取外来工作簿；请运行 python3 bootstrap.py build 重新安装。"
         )
     _check_container(path)
     import defusedxml

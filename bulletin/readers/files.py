@@ -14,6 +14,24 @@ from ..problems import Mark, Report
 from ..source import Mapping, Node, Sequence, describe
 
 
+# What `new-year` and `init` write where staff must still fill something in; `check` warns about
+# it in a draft and refuses it in a published year.
+PLACEHOLDER = "〔待填〕"
+
+
+def placeholder(node: Node | None) -> bool:
+    """Whether a value is (or holds) the placeholder that `new-year` and `init` write."""
+    return isinstance(node, source.Scalar) and PLACEHOLDER in node.text
+
+
+def report_placeholder(report: Report, mark: Mark, what: str, draft: bool) -> None:
+    """A placeholder is a warning in a draft year and an error in a published one."""
+    if draft:
+        report.warning(mark, f"{what}还是待填写的“{PLACEHOLDER}”，发布前请填写。")
+    else:
+        report.error(mark, f"{what}还是待填写的“{PLACEHOLDER}”；已发布的年度必须填写。")
+
+
 def fields(
     node: Node, report: Report, what: str, required: Iterable[str] = (), optional: Iterable[str] = ()
 ) -> dict[str, Node] | None:
@@ -104,6 +122,19 @@ class Files:
                     Mark(self.rel(path)), f"文件扩展名应为“.yaml”，请改名为“{path.stem}.yaml”。"
                 )
         return found
+
+    def case_hint(self, path: Path) -> str:
+        """If the file exists under a name in other letter case, say to rename it ("" if not)."""
+        folder = path.parent
+        if not folder.is_dir():
+            return ""
+        for other in sorted(folder.iterdir()):
+            if other.name != path.name and other.name.lower() == path.name.lower():
+                return (
+                    f"文件夹中有“{other.name}”，但文件名的大小写不对：请改名为“{path.name}”"
+                    "（文件名一律用小写字母）。"
+                )
+        return ""
 
     def derive(self, kind: str, path: Path, key: tuple, make: Callable[..., Any], *args: Any) -> Any:
         """`make(*args)`, or what it gave last time for the same inputs `key` (in the preview)."""

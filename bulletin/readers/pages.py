@@ -9,17 +9,29 @@ from .. import source
 from ..model import Page
 from ..problems import Mark
 from ..source import Node, as_date, as_text
-from .files import Files, fields
+from .files import PLACEHOLDER, Files, fields, placeholder
 
 FRONT_MATTER = ("title", "number", "recipients", "date")
+NAMES = {"title": "标题（title）", "number": "文号（number）", "recipients": "主送单位（recipients）"}
+NAMES["date"] = "日期（date）"
+
+Pending = list[tuple[Mark, str]]  # where a placeholder is left, and what it stands for
 
 
-def read_page(fs: Files, path: Path) -> Page | None:
+def read_page(fs: Files, path: Path, pending: Pending | None = None) -> Page | None:
+    """Read a page; the placeholders left in it go to `pending`, for the year to judge."""
     if not fs.safe(path):
         return None
     rel = fs.rel(path)
     r = fs.report
     if not source.ID.fullmatch(path.stem):
+        if source.ID.fullmatch(lower := path.stem.lower()):
+            r.error(
+                Mark(rel),
+                f"页面文件名“{path.name}”的大小写不对：请改名为“{lower}{path.suffix.lower()}”"
+                "（文件名一律用小写字母）。",
+            )
+            return None
         r.error(Mark(rel), f"页面文件名“{path.name}”不合规范：只能用小写英文字母、数字和连字符。")
         return None
     try:
@@ -48,6 +60,18 @@ def read_page(fs: Files, path: Path) -> Page | None:
             if found is None:
                 return None
             meta = found
+    for key, node in list(meta.items()):
+        if placeholder(node):
+            if pending is not None:
+                pending.append((node.mark, f"{path.name} 的{NAMES[key]}"))
+            if key == "date":
+                del meta[key]
+    if (at := text.find(PLACEHOLDER, len(text) - len(body))) >= 0 and pending is not None:
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        count = body.count(PLACEHOLDER)
+        more = f"（共 {count} 处，这是第一处）" if count > 1 else ""
+        pending.append((Mark(rel, line, col), f"{path.name} 的正文{more}"))
     title = as_text(meta["title"], r, "标题") if "title" in meta else None
     if title is None:
         heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)

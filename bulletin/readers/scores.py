@@ -90,13 +90,32 @@ def _answers(
     missing = [i for i in items if i not in answers and snode.get(i) is None]
     if missing:
         where = key_mark(node, "scores")
-        names = "、".join(f"{i}（{items[i].title[:20]}）" for i in missing)
+        names = "、".join(f"{i}（{short_title(items[i].title)}）" for i in missing)
         if year.status == DRAFT:
             r.warning(where, f"还缺 {len(missing)} 个评分项：{names}；该单位暂按“尚未评分”显示。")
         else:
             r.error(where, f"缺少 {len(missing)} 个评分项：{names}；已发布的年度每个评分项都必须打分。")
         complete = False
     return answers, complete
+
+
+OPENINGS, PAUSES = "（([", "，、；：。,;: "  # where a title may be cut, never mid-word
+
+
+def short_title(title: str, limit: int = 24) -> str:
+    """An item's title for a list of many: whole, or cut before a bracket or at a comma, with “…”.
+
+    A bracket's content is an aside, so the cut goes before the first one; otherwise at the
+    last pause within the limit; a title with neither is given whole.
+    """
+    if len(title) <= limit:
+        return title
+    head = title[: limit + 1]
+    opening = next((i for i, char in enumerate(head) if char in OPENINGS and i >= 6), None)
+    if opening is not None:
+        return title[:opening] + "…"
+    cut = max((i for i, char in enumerate(head) if char in PAUSES), default=0)
+    return title[:cut] + "…" if cut >= 6 else title
 
 
 def read_answer(node: Node, item: AppliedItem, year: Year, r: Report) -> Answer | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..model import SiteConfig
 from ..problems import Mark
 from ..source import as_bool, as_text
-from .files import Files, fields
+from .files import PLACEHOLDER, Files, fields, placeholder
 
 # Optional wording an office sets for its own assessment (defaults: model.SiteConfig).
 WORDING = {
@@ -31,4 +31,7 @@ def read_site(fs: Files) -> SiteConfig | None:
     issuer = as_text(f["issuer"], r, "发布单位（issuer）") if "issuer" in f else None
     sample = as_bool(f["sample"], r, "sample") if "sample" in f else False
     wording = {k: as_text(f[k], r, what) for k, what in WORDING.items() if k in f}
+    for key, value in f.items():
+        if placeholder(value):
+            r.warning(value.mark, f"网站设置的“{key}”还是待填写的“{PLACEHOLDER}”，请改为本单位的内容。")
     return SiteConfig(title or "", issuer or "", bool(sample), **{k: v for k, v in wording.items() if v})

@@ -5,14 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from ..model import AGGREGATES, FROZEN, PUBLISHED, STATUSES, Category, GradeBand, ListedUnit
+from ..model import AGGREGATES, DRAFT, FROZEN, GRADES, PUBLISH, PUBLISHED, SCORES, STATUSES, Category, GradeBand, ListedUnit
 from ..model import ListRule, Year
 from ..problems import Mark, Report
 from ..source import Node, Sequence, as_date, as_decimal, as_id, as_int, as_text
-from .files import Files, fields, sequence
+from .files import Files, fields, placeholder, report_placeholder, sequence
 
 REQUIRED = ("year", "title", "status", "categories")
-OPTIONAL = ("date", "grades", "aggregate", "tie_break", "commendation", "rectification", "weight")
+OPTIONAL = (
+    "date", "grades", "aggregate", "tie_break", "commendation", "rectification", "weight", "publish",
+)  # fmt: skip
 
 
 def read_year(fs: Files, path: Path, number: int) -> Year | None:
@@ -32,8 +34,15 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
     if status is not None and status not in STATUSES:
         r.error(f["status"].mark, f"status 应为 draft、published 或 frozen 之一，实际是“{status}”。")
         status = None
-    day = as_date(f["date"], r, "通报日期（date）") if "date" in f else None
-    if status in (PUBLISHED, FROZEN) and "date" not in f:
+    draft = status not in (PUBLISHED, FROZEN)
+    if placeholder(f["title"]):
+        report_placeholder(r, f["title"].mark, "年度标题（title）", draft)
+    day = None
+    if placeholder(f.get("date")):
+        report_placeholder(r, f["date"].mark, "通报日期（date）", draft)
+    elif "date" in f:
+        day = as_date(f["date"], r, "通报日期（date）")
+    if not draft and "date" not in f:
         r.error(node.mark, f"状态为 {status} 的年度必须填写通报日期 date。")
     categories = read_categories(f["categories"], r)
     grades = read_grades(f["grades"], r) if "grades" in f else ()
@@ -64,12 +73,40 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
     if "weight" in f and (weight := as_decimal(f["weight"], r, "权重（weight）")) is not None:
         if not Decimal(0) < weight <= Decimal(1):
             r.error(f["weight"].mark, f"权重（weight）应大于0且不超过1，实际是 {weight}。")
+    publish = SCORES
+    if "publish" in f and (publish := as_text(f["publish"], r, "publish") or SCORES) not in PUBLISH:
+        r.error(
+            f["publish"].mark,
+            f"publish 应为 scores（公布得分和等次）或 grades（只公布等次和名次），实际是“{publish}”。",
+        )
+        ok = False
+    elif publish == GRADES and not grades:
+        r.error(f["publish"].mark, "publish: grades 只公布等次，本年度还必须设置等次 grades。")
+        ok = False
     if not (ok and title and status and categories):
         return None
     return Year(
         number, title, status, day, categories, grades, aggregate, tuple(tie_break),
-        commendation, rectification, weight, tuple(tie_break.values()),
+        commendation, rectification, weight, tuple(tie_break.values()), publish,
     )  # fmt: skip
+
+
+def stand_in(fs: Files, path: Path, number: int) -> Year:
+    """What can be known of a year whose year.yaml has errors, to check its other files anyway.
+
+    Its status and aggregate are taken when they are valid (a draft otherwise, so that nothing
+    is asked of the scores that the year may not ask); their problems are reported already.
+    """
+    node = fs.yaml(path) if path.is_file() else None
+    scratch = Report()
+    f = fields(node, scratch, "", (), (*REQUIRED, *OPTIONAL)) if node is not None else None
+    status, aggregate = DRAFT, "mean"
+    if f and "status" in f and (text := as_text(f["status"], scratch, "")) in STATUSES:
+        status = text
+    if f and "aggregate" in f and (text := as_text(f["aggregate"], scratch, "")) in AGGREGATES:
+        aggregate = text
+    categories = read_categories(f["categories"], scratch) if f and "categories" in f else ()
+    return Year(number, "", status, None, categories, aggregate=aggregate)
 
 
 def read_categories(node: Node, r: Report) -> tuple[Category, ...]:
