@@ -39,6 +39,7 @@ class BuildResult:
     years: list[YearResults] = field(default_factory=list)  # the years rendered (empty if up to date)
     built: list[int] = field(default_factory=list)  # years rendered now
     archived: list[int] = field(default_factory=list)  # frozen years copied from the archive
+    left_out: list[int] = field(default_factory=list)  # draft years a build without --drafts skips
     units: int = 0
     files: int = 0  # files in the built site
     rendered: int = 0  # pages rendered in this build
@@ -57,8 +58,14 @@ class BuildResult:
         frozen = f"，已存档年度 {'、'.join(map(str, self.archived))} 按存档原样发布" if self.archived else ""
         head = f"{len(self.built)} 个年度（{years}），{self.units} 个单位{frozen}，共 {self.files} 个文件"
         if self.up_to_date:
-            return f"网站已是最新：{head}；输入文件自上次生成以来没有变化。"
-        return f"已生成网站：{head}；本次渲染 {self.rendered} 页，更新 {self.written} 个文件，删除 {self.removed} 个。"
+            text = f"网站已是最新：{head}；输入文件自上次生成以来没有变化。"
+        else:
+            text = f"已生成网站：{head}；本次渲染 {self.rendered} 页，更新 {self.written} 个文件，删除 {self.removed} 个。"
+        if self.left_out:
+            drafts = "、".join(map(str, self.left_out))
+            text += (f"\n草稿年度 {drafts} 没有包含在内：要预览草稿，请用 python build.py serve"
+                     "，或 python build.py build --drafts --out 预览文件夹。")  # fmt: skip
+        return text
 
 
 def build_site(
@@ -109,6 +116,8 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     result.built = [y.year.number for y in result.years]
     result.units = sum(len(y.units) for y in result.years)
     result.archived = [a.year for a in archives.current]
+    if not drafts:
+        result.left_out = [y.year.number for y in project.years if y.year.status == DRAFT]
     started = result.lap("score", started)
     parts = state.parts if state else None
     if parts is not None:
@@ -131,7 +140,9 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
         add_archived_files(root, archives, output)
         output.manifest.stamp = stamp
         output.manifest.warnings = [[p.mark.path, p.mark.line, p.mark.col, p.message] for p in report.warnings]
-        output.manifest.summary = {"built": result.built, "archived": result.archived, "units": result.units}
+        output.manifest.summary = {
+            "built": result.built, "archived": result.archived, "left_out": result.left_out, "units": result.units,
+        }  # fmt: skip
         started = result.lap("data", started)
         result.removed = output.publish()
         result.files, result.written = len(output.manifest.files), output.written
