@@ -49,8 +49,10 @@ class SetSpec:
 SETS: dict[str, SetSpec] = {
     "s35": SetSpec(units=35, years=1),
     "u1k": SetSpec(units=1000, years=1),
+    "u3k": SetSpec(units=3000, years=1),  # the preview's target size (bench/preview.py)
     "u10k": SetSpec(units=10000, years=1),
     "y10": SetSpec(units=1000, years=10, churn=True),
+    "u100k": SetSpec(units=100000, years=1),  # does it finish, and where does cost grow?
 }
 
 

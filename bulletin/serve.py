@@ -217,13 +217,11 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, out: Path | Non
     click.echo("预览已停止。")
 
 
-def timings_line(noticed_at: float, started_at: float, result: BuildResult, told_at: float) -> str:
+def timings_line(result: BuildResult, **stamps: float) -> str:
     """One line for bench/preview.py: clock readings (time.perf_counter) and seconds per step."""
+    readings = " ".join(f"{name.replace('_', '-')} {at:.6f}" for name, at in stamps.items())
     steps = " ".join(f"{step} {seconds:.3f}s" for step, seconds in result.timings.items())
-    return (
-        f"preview-timings noticed-at {noticed_at:.6f} started-at {started_at:.6f} "
-        f"told-at {told_at:.6f} {steps}"
-    )
+    return f"preview-timings {readings} {steps}"
 
 
 def run(root: Path, host: str, port: int, out: Path, keep: bool) -> None:
@@ -243,7 +241,8 @@ def run(root: Path, host: str, port: int, out: Path, keep: bool) -> None:
         told = time.perf_counter()
         report_build(preview, result, built - started, first=False)
         if timings:
-            click.echo(timings_line(noticed_at, started, result, told), err=True)
+            stamps = {"noticed_at": noticed_at, "started_at": started, "built_at": built}
+            click.echo(timings_line(result, **stamps, told_at=told), err=True)
 
     def listening() -> None:
         kept = "" if keep else "，退出时删除"
