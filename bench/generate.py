@@ -692,7 +692,8 @@ def write_project(project: ProjectDef, dest: Path) -> dict:
 # The equivalent Hugo site
 #
 # What Hugo is asked to do: read one content file per page (JSON front matter + a Markdown
-# opinion; or, with --hugo-style adapter, one JSON data file per folder through content adapters), render the Markdown (opinion, bulletin) with its own renderer, select and sort the
+# opinion; or, with --hugo-style adapter, one JSON data file per folder through content
+# adapters), render the Markdown (opinion, bulletin) with its own renderer, select and sort the
 # units of each category itself, and write the same pages as our build, with the same tables:
 #   index.html                       the years, newest first
 #   <year>/index.html                 the bulletin text, a ranking table per category, both lists
