@@ -52,6 +52,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
 from bulletin.site import BuildState, build_site  # noqa: E402
+from run import wait_for_quiet  # noqa: E402
 
 SAMPLE_CHANGE = ("scores/2015/pingding.yaml", "  plan: 4.5", "  plan: 4")  # 2014 is frozen
 PARTS = ("noticed", "queued", "loaded", "scored", "rendered", "written", "other", "reloaded")
@@ -184,7 +185,7 @@ class Preview:
 
 
 def time_save_to_page(
-    root: Path, flip: Flip, runs: int, page: str, burst: bool
+    root: Path, flip: Flip, runs: int, page: str, burst: bool, quiet: float
 ) -> tuple[dict[str, float], list[float], str]:
     """Median seconds of each part and of the whole, every total, and the burst's outcome."""
     preview = Preview(root)
@@ -192,6 +193,8 @@ def time_save_to_page(
         rows, totals = [], []
         shown = preview.fetch(page)
         for index in range(runs):
+            if quiet:
+                wait_for_quiet(quiet)
             saved = time.perf_counter()
             flip()
             told = preview.reloads.get(timeout=900)
@@ -259,6 +262,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--burst", action="store_true", help="also check a git checkout burst")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="before each save, wait up to this long for other processes to go quiet (Linux)")  # fmt: skip
     args = parser.parse_args()
     print(f"medians of {args.runs} saves, milliseconds; cold build and rebuild in seconds")
     header = f"{'project':8} {'cold':>6} {'rebuild':>8} {'save→page':>10} {'min–max':>11}  "
@@ -271,7 +276,9 @@ def main() -> int:
             cold, rebuild, summary = time_rebuilds(root, flip, args.runs)
             year, unit = rel.removeprefix("scores/").removesuffix(".yaml").split("/")
             page = f"/{year}/units/{unit}/"
-            parts, totals, burst = time_save_to_page(root, flip, args.runs, page, args.burst)
+            parts, totals, burst = time_save_to_page(
+                root, flip, args.runs, page, args.burst, args.wait_quiet
+            )
         total = statistics.median(totals)
         spread = f"{min(totals) * 1000:.0f}–{max(totals) * 1000:.0f}"
         print(
