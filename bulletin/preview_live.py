@@ -34,7 +34,8 @@ LIVE_SCRIPT = (
 class Guarded:
     """Mixed into a Tornado handler: refuse what `refusal` refuses, before anything else runs."""
 
-    loopback_only = True
+    def initialize(self, loopback_only: bool) -> None:
+        self.loopback_only = loopback_only
 
     def prepare(self) -> None:
         refused = refusal(self.request.headers.get, self.loopback_only)  # type: ignore[attr-defined]
@@ -48,7 +49,10 @@ class Guarded:
 class GuardedReloadSocket(Guarded, LiveReloadHandler):
     """livereload's WebSocket, accepting only the preview's own pages."""
 
-    on_info: Callable[[LiveReloadHandler], None] = staticmethod(lambda waiter: None)
+    def initialize(  # type: ignore[override]
+        self, loopback_only: bool, on_info: Callable[[LiveReloadHandler], None]
+    ) -> None:
+        self.loopback_only, self.on_info = loopback_only, on_info
 
     def check_origin(self, origin: str) -> bool:
         # prepare() has checked the Origin already; this is Tornado's own same-origin rule.
@@ -58,7 +62,7 @@ class GuardedReloadSocket(Guarded, LiveReloadHandler):
         known = self in LiveReloadHandler.waiters
         super().on_message(message)  # the page's "info" makes it a waiter
         if not known and self in LiveReloadHandler.waiters:
-            type(self).on_info(self)
+            self.on_info(self)
 
 
 class GuardedScript(Guarded, LiveReloadJSHandler):
@@ -118,10 +122,6 @@ class PreviewServer(Server):
         LiveReloadHandler.watcher = self.watcher
         LiveReloadHandler.live_css = live_css
         rules = {"loopback_only": self.loopback_only}
-        socket = type("ReloadSocket", (GuardedReloadSocket,), {**rules})
-        socket.on_info = staticmethod(self.reloader.catch_up)
-        script_handler = type("Script", (GuardedScript,), rules)
-        force_handler = type("ForceReload", (GuardedForceReload,), rules)
         script = escape.utf8(LIVE_SCRIPT)
 
         class Injector(LiveScriptInjector):
@@ -130,9 +130,9 @@ class PreviewServer(Server):
         Injector.script = script
         app = web.Application(
             handlers=[
-                (r"/livereload", socket),
-                (r"/forcereload", force_handler),
-                (r"/livereload.js", script_handler),
+                (r"/livereload", GuardedReloadSocket, {**rules, "on_info": self.reloader.catch_up}),
+                (r"/forcereload", GuardedForceReload, rules),
+                (r"/livereload.js", GuardedScript, rules),
                 (r".*", web.FallbackHandler, {"fallback": LiveScriptContainer(self.app, script)}),
             ],
             debug=False,  # Tornado's autoreload would re-execute the process on any module change
