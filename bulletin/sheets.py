@@ -37,9 +37,8 @@ from .sheetlayout import (
     dimension_number,
     layout,
 )
-from .workbook import SheetEntry, WorkbookMeta, rubric_digest, set_text, write_meta
+from .workbook import SheetEntry, WorkbookMeta, rubric_digest, set_text, workbook_bytes, write_meta
 from .xlsx import sheet_title
-from .workbook import workbook_bytes
 
 GUIDE_SHEET = "填表说明"
 INPUT_FILL = PatternFill("solid", fgColor="FFF7D6")

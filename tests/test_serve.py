@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, ProjectDir
-from tornado.httpclient import HTTPRequest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 UNIT_PAGE = "/2014/units/pingding/"
@@ -429,6 +429,49 @@ def test_save_all_gives_one_rebuild_and_edits_a_second_apart_each_reload_the_pag
         client.close()
 
 
+def test_a_file_in_a_new_folder_is_seen(site_project: ProjectDir, preview: PreviewProcess) -> None:
+    """A folder created while watching is watched too: the file written into it at once counts."""
+    assert preview.get("/static/extra/note.txt").status == 404
+    folder = site_project.root / "theme" / "static" / "extra"
+    folder.mkdir()
+    (folder / "note.txt").write_text("第一版", encoding="utf-8")
+    preview.wait_for("/static/extra/note.txt", lambda r: r.text == "第一版", "the new file")
+    time.sleep(0.3)  # later, on its own: the new folder's own watch must see it
+    (folder / "note.txt").write_text("第二版", encoding="utf-8")
+    preview.wait_for("/static/extra/note.txt", lambda r: r.text == "第二版", "the edited file")
+    assert "Traceback" not in preview.output()
+
+
+def test_a_replaced_source_folder_is_watched_again(
+    site_project: ProjectDir, preview: PreviewProcess
+) -> None:
+    """A tool that swaps a whole folder (sync, unzip over, `git stash`) loses no later edit."""
+    scores = site_project.root / "scores"
+    shutil.copytree(scores, site_project.root / "scores-new")
+    shutil.rmtree(scores)
+    (site_project.root / "scores-new").rename(scores)
+    edit_plan(site_project, "3.25")
+    preview.wait_for(UNIT_PAGE, lambda r: "3.25" in r.text, "the score edited after the swap")
+    time.sleep(0.3)
+    edit_plan(site_project, "2.75")
+    preview.wait_for(UNIT_PAGE, lambda r: "2.75" in r.text, "the next edit")
+    assert "Traceback" not in preview.output()
+
+
+def test_editor_litter_and_hidden_files_give_no_rebuild(
+    site_project: ProjectDir, preview: PreviewProcess
+) -> None:
+    for name in (".pingding.yaml.swp", "pingding.yaml~", "4913", ".hidden.yaml"):
+        site_project.write(f"scores/2014/{name}", "x")
+    site_project.write("theme/.cache/x.txt", "x")
+    time.sleep(1.0)
+    assert REBUILD not in preview.output()
+    edit_plan(site_project, "3.25")
+    preview.wait_for_output(lambda text: REBUILD in text, "the rebuild of a real edit")
+    line = next(x for x in preview.output().splitlines() if REBUILD in x)
+    assert line.endswith(f"有改动：{SCORES}"), line
+
+
 def test_a_page_that_was_loading_during_a_build_reloads_when_it_connects(
     site_project: ProjectDir, preview: PreviewProcess
 ) -> None:
@@ -506,3 +549,54 @@ def test_an_open_page_reloads_by_itself_and_shows_mistakes(
         assert "2.75" in page.inner_text("main")
     finally:
         page.close()
+
+
+# -- every endpoint, livereload's too, refuses other sites (DNS rebinding, cross-site requests)
+
+
+def ws_status(port: int, headers: dict[str, str]) -> int:
+    """The HTTP status of a WebSocket handshake at /livereload: 101 if it was accepted."""
+
+    async def attempt() -> int:
+        request = HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers=headers)
+        try:
+            conn = await websocket_connect(request)
+        except HTTPClientError as exc:
+            return exc.code
+        conn.close()
+        return 101
+
+    result: list[int] = []  # in a thread: the browser tests' fixture keeps a loop running here
+    worker = threading.Thread(target=lambda: result.append(asyncio.run(attempt())))
+    worker.start()
+    worker.join(30)
+    return result[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/2014/", "/livereload.js", "/forcereload"])
+def test_every_endpoint_refuses_other_host_names(shared: PreviewProcess, path: str) -> None:
+    refused = shared.get(path, headers={"Host": "attacker.example"})
+    assert refused.status == 403, (path, refused.status)
+    assert "127.0.0.1" in refused.text  # says how to open it instead
+    assert shared.get(path, headers={"Host": f"127.0.0.1:{shared.port}"}).status == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/2014/", "/livereload.js", "/forcereload"])
+def test_every_endpoint_refuses_requests_from_other_sites(shared: PreviewProcess, path: str) -> None:
+    host = f"127.0.0.1:{shared.port}"
+    other = shared.get(path, headers={"Host": host, "Origin": "http://attacker.example"})
+    assert other.status == 403, (path, other.status)
+    cross = shared.get(path, headers={"Host": host, "Sec-Fetch-Site": "cross-site"})
+    assert cross.status == 403, (path, cross.status)
+    same = shared.get(path, headers={"Host": host, "Origin": f"http://{host}"})
+    assert same.status == 200, (path, same.status)
+
+
+def test_the_reload_socket_refuses_other_sites(shared: PreviewProcess) -> None:
+    port, host = shared.port, f"127.0.0.1:{shared.port}"
+    assert ws_status(port, {"Host": "attacker.example"}) == 403
+    assert ws_status(port, {"Host": "attacker.example", "Origin": "http://attacker.example"}) == 403
+    assert ws_status(port, {"Host": host, "Origin": "http://attacker.example"}) == 403
+    assert ws_status(port, {"Host": host, "Origin": f"http://localhost:{port}"}) == 403
+    assert ws_status(port, {"Host": host, "Origin": f"http://{host}"}) == 101
+    assert ws_status(port, {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}) == 101

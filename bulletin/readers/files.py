@@ -13,7 +13,6 @@ from ..cache import ParseCache
 from ..problems import Mark, Report
 from ..source import Mapping, Node, Sequence, describe
 
-
 # What `new-year` and `init` write where staff must still fill something in; `check` warns about
 # it in a draft and refuses it in a published year.
 PLACEHOLDER = "〔待填〕"

@@ -6,8 +6,18 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import source
-from ..model import BEST_OF, CHOICE, ITEM_TYPES, SCORE, AttributeValue, Dimension, Item, Option
-from ..model import Rubric, Variant
+from ..model import (
+    BEST_OF,
+    CHOICE,
+    ITEM_TYPES,
+    SCORE,
+    AttributeValue,
+    Dimension,
+    Item,
+    Option,
+    Rubric,
+    Variant,
+)
 from ..problems import Mark, Report
 from ..source import Mapping, Node, Sequence, as_decimal, as_id, as_text, describe
 from .files import fields, sequence

@@ -6,8 +6,18 @@ import difflib
 from decimal import Decimal
 from pathlib import Path
 
-from ..model import BEST_OF, CHOICE, DRAFT, AppliedItem, Answer, Evidence, Rubric, ScoreSheet
-from ..model import Unit, Year
+from ..model import (
+    BEST_OF,
+    CHOICE,
+    DRAFT,
+    Answer,
+    AppliedItem,
+    Evidence,
+    Rubric,
+    ScoreSheet,
+    Unit,
+    Year,
+)
 from ..problems import Report
 from ..source import Mapping, Node, Sequence, as_decimal, as_id, as_text, describe
 from .files import fields, key_mark, sequence

@@ -5,8 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from ..model import AGGREGATES, DRAFT, FROZEN, GRADES, PUBLISH, PUBLISHED, SCORES, STATUSES, Category, GradeBand, ListedUnit
-from ..model import ListRule, Year
+from ..model import (
+    AGGREGATES,
+    DRAFT,
+    FROZEN,
+    GRADES,
+    PUBLISH,
+    PUBLISHED,
+    SCORES,
+    STATUSES,
+    Category,
+    GradeBand,
+    ListedUnit,
+    ListRule,
+    Year,
+)
 from ..problems import Mark, Report
 from ..source import Node, Sequence, as_date, as_decimal, as_id, as_int, as_text
 from .files import Files, fields, placeholder, report_placeholder, sequence
