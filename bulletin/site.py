@@ -193,8 +193,8 @@ def add_data_files(years: list[YearResults], output: Output, site: SiteConfig) -
 def add_search_index(years: list[YearResults], archives: Archives, output: Output) -> None:
     """One index of every year at the site's root: never in a year's folder, so never archived."""
     titles = {a.year: a.bulletin_title for a in archives.current}
-    text = search.search_index(years, archives.standings, titles)
-    output.add(search.PATH, text.encode("utf-8"))
+    for path, text in search.search_files(years, archives.standings, titles).items():
+        output.add(path, text.encode("utf-8"))
 
 
 def static_files(theme: Path) -> dict[str, bytes]:

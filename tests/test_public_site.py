@@ -156,7 +156,8 @@ def contrast(a: str, b: str) -> float:
 def search(page, query: str) -> None:  # noqa: ANN001
     page.fill("#q", query)
     page.press("#q", "Enter")
-    page.wait_for_function("document.getElementById('search-status').textContent !== ''")
+    # Done when every year's text has loaded (search/text-<YEAR>.js, on the first search).
+    page.wait_for_selector("#search-results[data-done]", state="attached")
 
 
 def test_search_finds_a_unit_by_name_and_by_opinion(browser, site_root: str):  # noqa: ANN001, F811
@@ -228,9 +229,29 @@ def test_search_without_javascript_says_it_needs_it(browser, built_site: Path): 
 
 
 def test_search_index_is_at_the_root_only(built_site: Path):
-    index = built_site / "search" / "index.js"
-    assert index.read_text(encoding="utf-8").startswith("/* 站内搜索索引")
+    """One small index of every year and a text file per year built now, all under search/."""
+    found = sorted(p.name for p in (built_site / "search").iterdir())
+    assert found == ["index.html", "index.js", "text-2014.js", "text-2015.js"]
+    for name in found[1:]:
+        assert (
+            (built_site / "search" / name).read_text(encoding="utf-8").startswith("/* 站内搜索索引")
+        )
     assert not [p for p in built_site.glob("20*/**/search*") if p.name != "search.js"]
+
+
+def test_search_works_over_http_with_names_before_texts(browser, http_root: str):  # noqa: ANN001, F811
+    """Over HTTP the year's texts are requested only when someone searches, each once."""
+    with opened(browser, http_root + "search/index.html") as (page, visit):
+        page.wait_for_load_state("networkidle")
+        assert not [u for u in visit.requests if "/search/text-" in u]
+        search(page, "平定")
+        search(page, OPINION_PHRASE)
+        texts = [u for u in visit.requests if "/search/text-" in u]
+        assert sorted(texts) == [
+            http_root + "search/text-2014.js",
+            http_root + "search/text-2015.js",
+        ]
+    assert_clean(visit, http_root)
 
 
 # -- large text, print --------------------------------------------------------------------------

@@ -12,6 +12,7 @@
   var none = document.getElementById("search-none");
   if (!form || !input) return;
   var base = "../";  // the search page is search/index.html
+  var LIMIT = 100;  // units listed per year: more is a list nobody reads, and slow on a phone
 
   // Full-width letters and digits as half-width, lower case, no spaces or punctuation.
   var STRIP = /[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65!-\/:-@\[-`{-~·—…“”‘’]/g;
@@ -21,19 +22,52 @@
     return text.toLowerCase().replace(STRIP, "");
   }
 
-  var units = [], docs = [];
+  // search/index.js: what results show; search/text-<YEAR>.js: what is searched besides names,
+  // loaded (as classic scripts too) the first time someone searches.
+  var units = [], docs = [], pending = 0, requested = false, titles = {};
   if (data) {
-    units = data.units.map(function (u) {
-      return { year: u[0], id: u[1], name: u[2], category: u[3], rank: u[4], tied: u[5],
-               total: u[6], grade: u[7], flags: u[8], text: u[9],
-               key: fold(u[2]), body: fold(u[3] + " " + u[9]) };
-    });
-    docs = data.docs.map(function (d) {
-      return { year: d[0], href: d[1], title: d[2], text: d[3], key: fold(d[2]), body: fold(d[3]) };
+    data.years.forEach(function (y) {
+      titles[y.year] = y.title;
+      y.units.forEach(function (u, i) {
+        units.push({ year: y.year, at: i, id: u[0], name: u[1], category: y.categories[u[2]],
+                     rank: u[3], tied: u[4], total: u[5], grade: u[6], flags: u[7],
+                     text: "", key: fold(u[1]), body: fold(y.categories[u[2]]) });
+      });
+      y.docs.forEach(function (d, i) {
+        docs.push({ year: y.year, at: i, href: y.year + "/" + d[0], title: d[1], kind: d[2],
+                    text: "", key: fold(d[1]), body: "" });
+      });
     });
   }
-  var titles = {};
-  if (data) data.years.forEach(function (y) { titles[y[0]] = y[1]; });
+
+  function addTexts() {
+    var loaded = window.BULLETIN_SEARCH_TEXT || {};
+    units.forEach(function (u) {
+      var t = loaded[u.year];
+      if (t && !u.text && t.units[u.at]) { u.text = t.units[u.at]; u.body = fold(u.category + " " + u.text); }
+    });
+    docs.forEach(function (d) {
+      var t = loaded[d.year];
+      if (t && !d.text && t.docs[d.at]) { d.text = t.docs[d.at]; d.body = fold(d.text); }
+    });
+  }
+
+  function loadTexts(then) {
+    if (requested || !data) return;
+    requested = true;
+    data.years.forEach(function (y) {
+      if (!y.text) return;
+      pending++;
+      var script = document.createElement("script");
+      script.src = "text-" + y.year + ".js";
+      script.onload = script.onerror = function () {
+        pending--;
+        if (!pending) { addTexts(); then(); }
+      };
+      document.body.appendChild(script);
+    });
+    if (!pending) then();
+  }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -74,6 +108,8 @@
   function render(query) {
     results.textContent = "";
     none.hidden = true;
+    results.removeAttribute("data-done");
+    if (!requested && query.trim()) loadTexts(function () { render(input.value); });
     var words = query.split(/[\s\u3000]+/).map(function (raw) {
       return { raw: raw, folded: fold(raw) };
     }).filter(function (w) { return w.folded; });
@@ -82,6 +118,7 @@
       status.textContent = "没有找到搜索索引（search/index.js），请重新生成网站。";
       return;
     }
+    var loading = pending > 0;
     var found = {}, years = [], count = 0;
     function add(year, entry) {
       if (!found[year]) { found[year] = { units: [], docs: [] }; years.push(year); }
@@ -95,13 +132,16 @@
       if (matches(d, words)) add(d.year, { kind: "doc", item: d });
     });
     years.sort(function (a, b) { return b - a; });
+    if (loading) status.textContent = "正在载入考核意见等全文……";
+    if (!count && loading) return;
+    if (!loading) results.setAttribute("data-done", "");
     if (!count) {
       status.textContent = "没有找到结果。";
       none.querySelector("[data-query]").textContent = query;
       none.hidden = false;
       return;
     }
-    status.textContent = "找到 " + count + " 条结果，分属 " + years.length + " 个年度。";
+    if (!loading) status.textContent = "找到 " + count + " 条结果，分属 " + years.length + " 个年度。";
     years.forEach(function (year) {
       var section = el("section", "search-year");
       var heading = el("h2", null, year + "年度");
@@ -117,7 +157,8 @@
         var bn = words.every(function (w) { return b.key.indexOf(w.folded) >= 0; }) ? 0 : 1;
         return an - bn;
       });
-      group.units.forEach(function (u) {
+      var shown = group.units.slice(0, LIMIT);
+      shown.forEach(function (u) {
         var li = el("li");
         var link = el("a", "search-title", u.name);
         link.href = base + u.year + "/units/" + u.id + "/index.html";
@@ -134,12 +175,16 @@
         var link = el("a", "search-title", d.title);
         link.href = base + d.href;
         li.appendChild(link);
-        li.appendChild(el("span", "search-meta", d.href.indexOf("/rubrics/") >= 0 ? "评分标准" : "说明"));
+        li.appendChild(el("span", "search-meta", d.kind));
         var passage = snippet(d.text, words);
         if (passage) li.appendChild(passage);
         list.appendChild(li);
       });
       section.appendChild(list);
+      if (group.units.length > LIMIT) {
+        section.appendChild(el("p", "note", "本年度另有 " + (group.units.length - LIMIT) +
+          " 个单位符合条件，未全部列出。请多输入几个字，或加一个词（用空格分开）缩小范围。"));
+      }
       results.appendChild(section);
     });
   }
