@@ -166,7 +166,9 @@
         var facts = u.category + " · " + rankText(u) + (u.total != null ? " · 总分 " + u.total : "") +
           (u.grade ? " · " + u.grade : "") + (u.flags ? " · " + u.flags : "");
         li.appendChild(el("span", "search-meta", facts));
-        var passage = snippet(u.text, words);
+        // A passage of the text only when it, not the name, is what was found.
+        var byName = words.every(function (w) { return u.key.indexOf(w.folded) >= 0; });
+        var passage = byName ? null : snippet(u.text, words);
         if (passage) li.appendChild(passage);
         list.appendChild(li);
       });
