@@ -109,3 +109,15 @@ def test_imprint_date_must_be_a_date(project):  # noqa: ANN001
         project.check(), project.locate(BULLETIN, "printed_on: 2015-13-01", "2015-13-01")
     )
     assert "印发日期" in message
+
+
+def test_not_found_page_links_from_the_sites_address(site_project, tmp_path: Path):  # noqa: ANN001
+    """Shown for a wrong address at any depth, 404.html resolves its links from the site's root."""
+    build(site_project.root, tmp_path / "plain")
+    assert not H.load(tmp_path / "plain", "404.html").find_all("base")
+    add(site_project, SITE, "url: https://example.gov.cn/kaohe\n")
+    build(site_project.root, tmp_path / "site")
+    doc = H.load(tmp_path / "site", "404.html")
+    (base,) = doc.find("head").find_all("base")
+    assert base.attrs["href"] == "https://example.gov.cn/kaohe/"
+    assert not H.load(tmp_path / "site", "index.html").find_all("base")
