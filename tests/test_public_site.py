@@ -266,7 +266,11 @@ def test_large_text_stays_chosen_across_pages_and_fits(browser, built_site: Path
         page.goto(root + PAGE_KINDS["ranking"])
         size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
         assert size >= base * 1.2
-        assert page.evaluate(OVERFLOW) == []
+        for kind, rel in PAGE_KINDS.items():  # every page kind still fits a phone in large text
+            page.goto(root + rel)
+            assert page.evaluate("document.documentElement.classList.contains('text-large')")
+            assert page.evaluate(OVERFLOW) == [], kind
+        page.goto(root + PAGE_KINDS["ranking"])
         page.click("[data-action='text-size']")
         page.goto(root + PAGE_KINDS["unit"])
         assert not page.evaluate("document.documentElement.classList.contains('text-large')")
@@ -323,3 +327,15 @@ def test_not_found_page_helps(browser, http_root: str):  # noqa: ANN001, F811
         hrefs = page.locator("main a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
         assert "index.html" in hrefs and "search/index.html" in hrefs
     assert_clean(visit, http_root)
+
+
+def test_years_index_has_its_own_search_box(browser, built_site: Path):  # noqa: ANN001
+    """Opened from file://, the years index finds a unit by its name and by its opinion."""
+    root = built_site.as_uri() + "/"
+    for query, unit in (("平定县", "平定县"), (OPINION_PHRASE, "平定县")):
+        with opened(browser, root + "index.html", width=360) as (page, visit):
+            page.fill("#q-years", query)
+            page.press("#q-years", "Enter")
+            page.wait_for_selector("#search-results[data-done]", state="attached")
+            assert unit in page.locator(".search-list a").all_inner_texts()
+        assert_clean(visit, root)
