@@ -47,7 +47,8 @@ def bar_chart(bars: Sequence[Bar], title: str, reference_label: str | None = Non
         parts.append(f'<li class="{cls}"><span class="bar-label">{escape(bar.label)}</span>')
         parts.append('<span class="bar-track" aria-hidden="true">')
         if bar.value is not None:
-            parts.append(f'<span class="bar-fill" style="width: {_x(bar.value, bar.maximum, 100)}%"></span>')
+            width = _x(bar.value, bar.maximum, 100)
+            parts.append(f'<span class="bar-fill" style="width: {width}%"></span>')
         at = bar.reference_at
         if at is None and bar.reference is not None:
             at = bar_position(bar.reference, bar.maximum)

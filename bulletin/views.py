@@ -256,7 +256,7 @@ class HistoryView:
 
 
 def condition_text(when: tuple[tuple[str, object], ...], labels: dict[tuple, str]) -> str:
-    """`pilot: true` as the public reads it: 省级试点县(区), or 试点（pilot）为“是”."""
+    """`pilot: true` as the public reads it: its label (省级试点县(区)), else pilot为“是”的单位."""
     parts = []
     for key, value in when:
         label = labels.get((key, type(value), value))

@@ -55,6 +55,7 @@ def read_page(fs: Files, path: Path) -> Page | None:
     number = as_text(meta["number"], r, "文号") if "number" in meta else None
     recipients = as_text(meta["recipients"], r, "主送单位") if "recipients" in meta else None
     day = as_date(meta["date"], r, "日期") if "date" in meta else None
+    # 版记 (optional): 抄送, 印发机关, 印发日期
     cc = as_text(meta["cc"], r, "抄送（cc）") if "cc" in meta else None
     printed_by = as_text(meta["printed_by"], r, "印发机关（printed_by）") if "printed_by" in meta else None
     printed_on = as_date(meta["printed_on"], r, "印发日期（printed_on）") if "printed_on" in meta else None
