@@ -1,7 +1,8 @@
 """Set up the project's virtual environment and run a command in it: `build`, `test` or `serve`.
 
     python3 bootstrap.py build     # create .venv, install pinned packages, build the sample site
-    python3 bootstrap.py test      # the same with test packages and a browser, then run every test
+    python3 bootstrap.py test      # the same with test packages, a browser and axe-core (npm),
+                                   # then run every test
     python3 bootstrap.py serve     # live preview on http://127.0.0.1:8000/
 
 Works on Linux and Windows with nothing but Python 3.11; packages come from PyPI. For the browser
@@ -90,11 +91,28 @@ def ensure_browser() -> None:
     subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *APT_PACKAGES], check=True, env=env)
 
 
+def ensure_axe() -> None:
+    """Install axe-core for the accessibility tests with npm, as package-lock.json pins it."""
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / ".installed-lock"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text(encoding="utf-8") == wanted:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm not found: the accessibility (axe-core) tests will be skipped, or fail under CI=true")
+        return
+    say("installing axe-core with npm ci")
+    run(npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error")
+    stamp.write_text(wanted, encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("build", [])
     if command == "test":
         ensure_venv("requirements-test.txt")
         ensure_browser()
+        ensure_axe()
         result = subprocess.run([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
         return result.returncode
     if command in ("build", "check", "serve"):

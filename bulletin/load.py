@@ -18,7 +18,7 @@ from .readers.rubric import read_rubric
 from .readers.scores import read_sheet
 from .readers.site import read_site
 from .readers.units import read_units
-from .readers.year import read_year, stand_in
+from .readers.year import check_attribute_labels, read_year, stand_in
 
 YEAR_DIR = re.compile(r"[0-9]{4}")
 
@@ -92,6 +92,7 @@ def load_year(fs: Files, folder: Path) -> YearData | None:
         load_sheets(fs, fs.root / "scores" / folder.name, known, units, listed, rubrics)
         return None
     check_tie_break(year, units, rubrics, fs.report)
+    check_attribute_labels(year, units, fs.report)
     check_lists(year, listed, fs.report)
     sheets = load_sheets(fs, fs.root / "scores" / folder.name, year, units, listed, rubrics)
     return YearData(year, units, rubrics, sheets, bulletin, pages)

@@ -34,6 +34,13 @@ class SiteConfig:
     assessment: str = "考核"  # the assessment's name, e.g. 目标责任考核 or 营商环境评价
     leader: str | None = None  # who receives the rectification reports, e.g. 市考核领导组
     rectification_note: str | None = None  # what a unit to rectify must do, said in full
+    # A government site's footer (all optional): 主办单位, a contact, registration numbers, and
+    # the site's public address, printed on paper instead of dead link text.
+    host: str | None = None
+    contact: str | None = None
+    icp: str | None = None  # ICP备案号
+    police: str | None = None  # 公安机关备案号
+    url: str | None = None
 
     @property
     def rectification_text(self) -> str:
@@ -90,6 +97,9 @@ class Year:
     # Where each tie_break entry is written, to point a problem with it at its line.
     tie_break_marks: tuple[Mark, ...] = field(default=(), compare=False)
     publish: str = SCORES
+    # How the public reads attribute values (year.yaml `attributes`): ((name, value, label), ...)
+    attribute_labels: tuple[tuple[str, AttributeValue, str], ...] = ()
+    attribute_marks: tuple[Mark, ...] = field(default=(), compare=False)  # one per label
 
     @property
     def grades_only(self) -> bool:
@@ -253,6 +263,10 @@ class Page:
     number: str | None = None
     recipients: str | None = None
     date: date | None = None
+    # 版记 of a bulletin (optional front matter): 抄送, 印发机关, 印发日期
+    cc: str | None = None
+    printed_by: str | None = None
+    printed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TypeVar
 
@@ -55,6 +55,13 @@ def num(value: Decimal | int | None) -> str:
     return decimal_text(Decimal(value))
 
 
+def fixed(value: Decimal | int | None, places: int = 2) -> str:
+    """A score with a fixed number of decimals, so that a table's column lines up: 92.5 -> 92.50."""
+    if value is None:
+        return "—"
+    return format(Decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP), "f")
+
+
 def cn_date(day: date | str | None) -> str:
     if isinstance(day, str):
         day = date.fromisoformat(day)
@@ -79,7 +86,7 @@ def environment(theme: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=True,
     )
-    env.filters.update(num=num, cn_date=cn_date, percent=percent, markdown=markup.to_html)
+    env.filters.update(num=num, fixed=fixed, cn_date=cn_date, percent=percent, markdown=markup.to_html)
     env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart, Bar=charts.Bar)
     return env
 
@@ -173,6 +180,8 @@ def kind_of(path: str) -> str:
     parts = path.split("/")[1:]
     if parts == ["index.html"]:
         return "bulletin"
+    if len(parts) == 2 and parts[1] == "index.html" and parts[0] in ("rankings", "units"):
+        return f"{parts[0]}-index"
     if len(parts) == 3 and parts[2] == "index.html" and parts[0] in ("rankings", "units", "rubrics", "pages"):
         return f"{parts[0]}:{parts[1]}"
     return ""
@@ -182,6 +191,8 @@ def year_paths(results: YearResults) -> Iterator[str]:
     """Every page of a year built now, by path."""
     base = str(results.year.number)
     yield f"{base}/index.html"
+    yield f"{base}/rankings/index.html"
+    yield f"{base}/units/index.html"
     for ranking in results.rankings:
         yield f"{base}/rankings/{ranking.category.id}/index.html"
     for r in results.units:
@@ -260,6 +271,29 @@ class Pages:
         for year in self.years:
             yield from self.year_pages(year)
         yield from self.history_pages()
+        yield from self.site_pages()
+
+    def site_pages(self) -> Iterator[Page]:
+        """The pages about the whole site: every unit, search, and the page for a wrong address."""
+        years = tuple(self.year_list)
+        units = []
+        for unit, rows in history.histories(self.by_year).items():
+            assessed = [s for _, s in rows if s is not None]
+            latest = assessed[-1]
+            units.append(views.SiteUnit(unit, latest.name, latest.category_title,
+                                        tuple(s.year for s in reversed(assessed))))  # fmt: skip
+        order = {}
+        for entry in self.entries:  # the categories of the newest year first, as it lists them
+            for s in self.by_year.get(entry.year, {}).values():
+                order.setdefault(s.category_title, len(order))
+        groups: dict[str, list[views.SiteUnit]] = {}
+        for u in sorted(units, key=lambda u: order.get(u.category, len(order))):
+            groups.setdefault(u.category, []).append(u)
+        view = views.SiteUnitsView(tuple((c, tuple(us)) for c, us in groups.items()))
+        yield Page("units/index.html", "site_units.html", view, "site")
+        listed = tuple(y.year.number for y in self.years)
+        yield Page("search/index.html", "search.html", views.SearchView(years, listed), "site")
+        yield Page("404.html", "404.html", views.NotFoundView(listed), "site")
 
     def year_pages(self, results: YearResults) -> Iterator[Page]:
         number = results.year.number
@@ -288,7 +322,15 @@ class Pages:
             bulletin.recipients if bulletin else None, bulletin.body if bulletin else "", data.date,
             tuple(tables), tuple(by_unit[r.unit.id] for r in results.commended),
             tuple(by_unit[r.unit.id] for r in results.rectify), year.grades,
+            bulletin.cc if bulletin else None, bulletin.printed_by if bulletin else None,
+            bulletin.printed_on if bulletin else None,
         ), "bulletin")  # fmt: skip
+        path = f"{base}/rankings/index.html"
+        view = views.RankingsIndexView(frame, self.alternates(path), tuple(tables))
+        yield Page(path, "rankings_index.html", view, "index")
+        path = f"{base}/units/index.html"
+        view = views.UnitsIndexView(frame, self.alternates(path), tuple(tables), bool(year.grades))
+        yield Page(path, "units_index.html", view, "index")
         for table in tables:
             path = f"{base}/rankings/{table.category.id}/index.html"
             weight = year.weight if shown else None
@@ -323,7 +365,9 @@ class Pages:
                 for r in results.units
                 if r.unit.rubric == rubric.id
             )
-            yield Page(path, "rubric.html", views.RubricView(frame, self.alternates(path), rubric, users), "rubric")
+            conditions = views.conditions(rubric, year.attribute_labels)
+            view = views.RubricView(frame, self.alternates(path), rubric, users, conditions)
+            yield Page(path, "rubric.html", view, "rubric")
         for page in data.pages:
             path = f"{base}/pages/{page.slug}/index.html"
             yield Page(path, "page.html", views.MarkdownView(frame, self.alternates(path), page), "page")

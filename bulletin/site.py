@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import archive, opendata, release, render, writer
+from . import archive, opendata, release, render, search, writer
 from .archive import Archives
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
@@ -136,6 +136,7 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
             return result
         started = result.lap("render", started)
         add_data_files(result.years, output, project.site)
+        add_search_index(result.years, archives, output)
         add_static_files(root / "theme", result.years, output)
         add_archived_files(root, archives, output)
         output.manifest.stamp = stamp
@@ -217,6 +218,13 @@ def add_data_files(years: list[YearResults], output: Output, site: SiteConfig) -
     for year in years:
         for name, data in data_files(year, site).items():
             output.add(f"{year.year.number}/{name}", data)
+
+
+def add_search_index(years: list[YearResults], archives: Archives, output: Output) -> None:
+    """One index of every year at the site's root: never in a year's folder, so never archived."""
+    titles = {a.year: a.bulletin_title for a in archives.current}
+    for path, text in search.search_files(years, archives.standings, titles).items():
+        output.add(path, text.encode("utf-8"))
 
 
 def static_files(theme: Path) -> dict[str, bytes]:

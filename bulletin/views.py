@@ -37,6 +37,7 @@ class YearFrame:
     corrections: tuple[Correction, ...]
     scores: bool = True  # False: the year publishes grades and ranks only
     ahead: date | None = None  # a published year shown (in a preview) before its date
+    published: date | None = None  # the bulletin's date
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,9 @@ class BulletinView:
     commended: tuple[Row, ...]
     rectify: tuple[Row, ...]
     grades: tuple[GradeBand, ...]
+    cc: str | None = None  # 版记: 抄送, 印发机关, 印发日期
+    printed_by: str | None = None
+    printed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,53 @@ class RubricView:
     alternates: Alternates
     rubric: Rubric
     users: tuple[Link, ...]
+    # Each item with variants, by id: what each variant's `when` says, in the public's words.
+    conditions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsIndexView:
+    """<year>/units/index.html: every unit of the year, by category, with its total and rank."""
+
+    frame: YearFrame
+    alternates: Alternates
+    tables: tuple[Table, ...]
+    grades: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RankingsIndexView:
+    """<year>/rankings/index.html: the year's categories, each with its size, average and leaders."""
+
+    frame: YearFrame
+    alternates: Alternates
+    tables: tuple[Table, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteUnit:
+    """A unit as the site-wide index shows it: its latest name and the years it was assessed."""
+
+    id: str
+    name: str
+    category: str  # the title of its category in its latest year
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteUnitsView:
+    groups: tuple[tuple[str, tuple[SiteUnit, ...]], ...]  # by category, newest year's order first
+
+
+@dataclass(frozen=True, slots=True)
+class SearchView:
+    years: tuple[int, ...]  # the years the index covers, newest first
+    listed: tuple[int, ...]  # the years with a list of their units (not the archived ones)
+
+
+@dataclass(frozen=True, slots=True)
+class NotFoundView:
+    years: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +251,27 @@ class HistoryView:
     lines: tuple[HistoryLine, ...]
 
 
+def condition_text(when: tuple[tuple[str, object], ...], labels: dict[tuple, str]) -> str:
+    """`pilot: true` as the public reads it: its label (省级试点县(区)), else pilot为“是”的单位."""
+    parts = []
+    for key, value in when:
+        label = labels.get((key, type(value), value))
+        if label is None:
+            shown = ("是" if value else "否") if isinstance(value, bool) else str(value)
+            label = f"{key}为“{shown}”的单位"
+        parts.append(label)
+    return "、".join(parts)
+
+
+def conditions(rubric: Rubric, attribute_labels: tuple) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    labels = {(k, type(v), v): label for k, v, label in attribute_labels}
+    return tuple(
+        (item.id, tuple(condition_text(v.when, labels) for v in item.variants))
+        for item in rubric.items()
+        if item.variants
+    )
+
+
 # -- building views from the scored model -------------------------------------------------------
 
 
@@ -213,9 +285,11 @@ def frame(results_year, corrections: tuple[Correction, ...],  # noqa: ANN001
         Link(f"rubrics/{r.id}/index.html", r.short_title or r.title) for r in data.rubrics.values()
     ]
     nav += [Link(f"pages/{p.slug}/index.html", p.title) for p in data.pages]
+    nav.append(Link("units/index.html", "全部单位"))
     year = data.year
     return YearFrame(
-        year.number, year.status == DRAFT, tuple(nav), corrections, not year.grades_only, ahead
+        year.number, year.status == DRAFT, tuple(nav), corrections, not year.grades_only, ahead,
+        data.date,
     )
 
 

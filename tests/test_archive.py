@@ -124,6 +124,7 @@ def test_freeze_writes_every_page_and_a_manifest_of_their_sha256(frozen):
     assert "static/style.css" in expected
     expected |= {f"units/{u}/index.html" for u in units}
     expected |= {f"rankings/{c}/index.html" for c in ("county", "reform", "matter", "topic")}
+    expected |= {"rankings/index.html", "units/index.html"}  # the year's lists of both
     expected |= {f"rubrics/{r}/index.html" for r in ("county", "department")}
     assert set(on_disk) == expected
     published = json.loads((folder / "results.json").read_text(encoding="utf-8"))

@@ -173,11 +173,13 @@ def test_no_horizontal_overflow_at_360_px(browser, built_site: Path, rel: str): 
 
 @pytest.mark.parametrize(
     "rel",
-    ["2014/units/xxzx/index.html", "2014/rankings/matter/index.html", "2015/units/tjj/index.html"],
-)
-def test_chart_labels_are_not_cut_off(browser, built_site: Path, rel: str):  # noqa: ANN001
-    """Every text of a chart lies inside its drawing (long labels are shortened, not clipped)."""
-    with opened(browser, built_site.as_uri() + "/" + rel) as (page, _):
+    ["2014/units/xxzx/index.html", "2014/rankings/matter/index.html", "2015/units/tjj/index.html",
+     "units/xxzx/index.html", "units/pingding/index.html"],
+)  # fmt: skip
+@pytest.mark.parametrize("width", [360, 1280])
+def test_chart_labels_are_not_cut_off(browser, built_site: Path, rel: str, width: int):  # noqa: ANN001
+    """Every label of a chart is shown whole: bars' labels wrap, SVG text lies inside its drawing."""
+    with opened(browser, built_site.as_uri() + "/" + rel, width=width) as (page, _):
         outside = page.evaluate(
             "[...document.querySelectorAll('svg.chart')].flatMap(svg => {"
             " const box = svg.viewBox.baseVal;"
@@ -185,8 +187,13 @@ def test_chart_labels_are_not_cut_off(browser, built_site: Path, rel: str):  # n
             "  .filter(([_, b]) => b.x < box.x - 0.5 || b.x + b.width > box.x + box.width + 0.5)"
             "  .map(([text, b]) => `${text} x=${b.x} w=${b.width}`); })"
         )
-        assert page.locator("svg.chart text").count() > 0
+        assert page.locator("svg.chart text, .bars .bar-label").count() > 0
         assert not outside
+        clipped = page.evaluate(
+            "[...document.querySelectorAll('.bars .bar-label, .bars .bar-value')]"
+            ".filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)"
+        )
+        assert not clipped
 
 
 def test_skip_link_is_the_first_stop_and_shows(browser, built_site: Path):  # noqa: ANN001
@@ -218,10 +225,10 @@ def test_screenshots_and_print(browser, built_site: Path, artifacts: Path):  # n
     with opened(browser, root + BULLETIN, width=794, media="print") as (page, visit):
         assert page.evaluate("matchMedia('print').matches")
         hidden = page.evaluate(
-            "['.site-header', '.site-footer .other-years', '.more'].map("
-            "s => [...document.querySelectorAll(s)].every(el => getComputedStyle(el).display === 'none'))"
+            "['.site-header .header-bar', '.site-footer .other-years', '.more', '.tools'].map("
+            "s => [...document.querySelectorAll(s)].every(el => !el.checkVisibility()))"
         )
-        assert hidden == [True, True, True]
+        assert hidden == [True, True, True, True]
         assert page.locator(".banner-sample").is_visible()  # the sample warning is printed too
         page.screenshot(path=str(artifacts / "bulletin-print.png"), full_page=True)
         pdf = page.pdf(

@@ -14,6 +14,7 @@ from ..model import (
     PUBLISHED,
     SCORES,
     STATUSES,
+    AttributeValue,
     Category,
     GradeBand,
     ListedUnit,
@@ -21,12 +22,14 @@ from ..model import (
     Year,
 )
 from ..problems import Mark, Report
-from ..source import Node, Sequence, as_date, as_decimal, as_id, as_int, as_text
+from ..source import Mapping, Node, Sequence, as_date, as_decimal, as_id, as_int, as_scalar_value
+from ..source import as_text, describe
 from .files import Files, fields, placeholder, report_placeholder, sequence
 
 REQUIRED = ("year", "title", "status", "categories")
 OPTIONAL = (
     "date", "grades", "aggregate", "tie_break", "commendation", "rectification", "weight", "publish",
+    "attributes",
 )  # fmt: skip
 
 
@@ -101,6 +104,7 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
     return Year(
         number, title, status, day, categories, grades, aggregate, tuple(tie_break),
         commendation, rectification, weight, tuple(tie_break.values()), publish,
+        *zip(*labels) if (labels := read_attribute_labels(f.get("attributes"), r)) else ((), ()),
     )  # fmt: skip
 
 
@@ -120,6 +124,32 @@ def stand_in(fs: Files, path: Path, number: int) -> Year:
         aggregate = text
     categories = read_categories(f["categories"], scratch) if f and "categories" in f else ()
     return Year(number, "", status, None, categories, aggregate=aggregate)
+
+
+def read_attribute_labels(
+    node: Node | None, r: Report
+) -> list[tuple[tuple[str, AttributeValue, str], Mark]]:
+    """`attributes: {pilot: {true: 省级试点县(区), false: 其他县(区)}}`: words for the public."""
+    found: list[tuple[tuple[str, AttributeValue, str], Mark]] = []
+    if node is None:
+        return found
+    if not isinstance(node, Mapping):
+        r.error(node.mark, f"属性名称（attributes）应为映射，如“pilot: {{true: 省级试点县(区)}}”，实际是{describe(node)}。")
+        return found
+    for key, values in node.entries:
+        name = as_id(key, r, "属性名称（attributes）中的属性名")
+        if not isinstance(values, Mapping):
+            r.error(
+                values.mark,
+                f"属性“{key.text}”的名称应为“值: 名称”的映射，如“true: 省级试点县(区)”，实际是{describe(values)}。",
+            )
+            continue
+        for value_node, label_node in values.entries:
+            value = as_scalar_value(value_node, r, f"属性“{key.text}”的值")
+            label = as_text(label_node, r, f"属性“{key.text}”取值“{value_node.text}”的名称")
+            if name is not None and value is not None and label:
+                found.append(((name, value, label), value_node.mark))
+    return found
 
 
 def read_categories(node: Node, r: Report) -> tuple[Category, ...]:
@@ -187,3 +217,17 @@ def read_list_rule(node: Node | None, r: Report, what: str, conditions: tuple[st
             seen.add(uid)
             units.append(ListedUnit(uid, reason, e["unit"].mark))
     return ListRule(top, min_total, below, tuple(units))
+
+
+def check_attribute_labels(year: Year | None, units: tuple, r: Report) -> None:
+    """Warn about a label for an attribute or value that no unit of the year has (a typo)."""
+    if year is None:
+        return
+    seen = {(k, type(v), v) for u in units for k, v in u.attributes.items()}
+    names = {k for k, _, _ in seen}
+    for (name, value, _), mark in zip(year.attribute_labels, year.attribute_marks, strict=True):
+        if name not in names:
+            r.warning(mark, f"属性名称（attributes）中的属性“{name}”没有任何单位使用，请检查拼写。")
+        elif (name, type(value), value) not in seen:
+            shown = str(value).lower() if isinstance(value, bool) else value
+            r.warning(mark, f"没有单位的属性“{name}”取值为“{shown}”，这一名称不会用到。")
