@@ -12,13 +12,12 @@ import contextlib
 import gc
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, opendata, render, writer
+from . import archive, opendata, publish, render, writer
 from .archive import Archives
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
@@ -70,6 +69,7 @@ def build_site(
 ) -> BuildResult:
     """Build the site into `out`; on any error leave `out` exactly as it was."""
     root, out = root.resolve(), out.resolve()
+    publish.recover(out)  # before any record is read: a killed build's switch is finished first
     stamp = input_stamp(root, drafts)
     previous = None if full or not out.is_dir() else read_manifest(out)
     if previous is not None and up_to_date(out, previous, stamp):
@@ -102,7 +102,22 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     pages = list(render.Pages(result.years, archives.current, archives.standings))
     settle()
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        with publish.locked(out):
+            return _publish(root, out, project, archives, pages, result, stamp, previous, jobs, started)
+    except publish.Busy:
+        report.error(Mark(out.as_posix()), "另一个生成过程正在写入这个输出文件夹，请等它结束后再运行。")
+        return result
+
+
+def _publish(root: Path, out: Path, project: Project, archives: Archives, pages: list[render.Page],
+             result: BuildResult, stamp: str, previous: Manifest | None, jobs: int,
+             started: float) -> BuildResult:  # fmt: skip
+    """Build the complete new site beside the output folder, then switch it in whole."""
+    report = result.report
+    for path in publish.leftovers(out):  # ours, and dead: we hold the lock
+        publish.remove(path)
+    staging = publish.new_staging(out)
     try:
         output = Output(out, staging, previous)
         try:
