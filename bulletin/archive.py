@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from . import atomic
 from .history import Standing
 from .model import ARCHIVE_FORMAT as FORMAT
 from .model import DATA_FOLDERS, FROZEN, ArchivedYear, Correction, Project
@@ -79,15 +80,17 @@ def files_of(folder: Path) -> dict[str, Path]:
     }
 
 
-def read_manifest(folder: Path, rel: str, report: Report) -> ArchivedYear | None:
+def read_manifest(folder: Path, rel: str, report: Report, name: str = "") -> ArchivedYear | None:
+    """An archive folder's manifest; `name`: the folder's name once in place (when staged)."""
+    name = name or folder.name
     path = folder / MANIFEST
     where = Mark(f"{rel}/{MANIFEST}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        match = FOLDER.fullmatch(folder.name)
+        match = FOLDER.fullmatch(name)
         assert match and data["format"] == FORMAT and data["year"] == int(match["year"])
         archived = ArchivedYear(
-            folder.name,
+            name,
             int(data["year"]),
             int(data["version"]),
             str(data["frozen"]),
@@ -178,9 +181,16 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
         if not (match and match["version"]):
             continue
         if match["year"] not in folders:
+            staged = any(s.name.startswith(f".{match['year']}.new-") for s in interrupted(root))
+            hint = (
+                f"上次的更正在移动文件夹时被中断：请再运行一次 python build.py correct {match['year']} "
+                '--reason "更正原因"，它会先完成那次更正。'
+                if staged
+                else "存档不完整。"
+            )
             report.error(
                 Mark(f"archive/{name}"),
-                f"这是{match['year']}年度更正前的旧版本，但没有当前版本 archive/{match['year']}/：存档不完整。",
+                f"这是{match['year']}年度更正前的旧版本，但没有当前版本 archive/{match['year']}/：{hint}",
             )
         elif match["year"] in recorded and name not in recorded[match["year"]]:
             report.error(
@@ -205,12 +215,13 @@ def standings(root: Path, archived: ArchivedYear) -> list[Standing]:
 
 
 def _write(folder: Path, files: dict[str, bytes], archived: ArchivedYear) -> None:
+    """Write an archive folder completely; the manifest goes last, by write-then-rename."""
     folder.mkdir(parents=True)
     for name, data in files.items():
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    (folder / MANIFEST).write_text(manifest_text(archived), encoding="utf-8", newline="\n")
+    atomic.write_text(folder / MANIFEST, manifest_text(archived))
 
 
 def _staging(folder: Path) -> Path:
@@ -246,8 +257,8 @@ def with_status(year_file: Path, status: str) -> bytes:
 
 
 def set_status(year_file: Path, status: str) -> None:
-    """Change `status:` in year.yaml in place, keeping every comment and the rest of the file."""
-    year_file.write_bytes(with_status(year_file, status))
+    """Change `status:` in year.yaml, keeping every comment; by write-then-rename."""
+    atomic.write_bytes(year_file, with_status(year_file, status))
 
 
 def move_version(root: Path, archived: ArchivedYear) -> str:
@@ -276,7 +287,82 @@ def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     os.replace(staging, folder)
+    atomic.sync_folder(folder.parent)
     return name
+
+
+STAGING = re.compile(r"\.(?P<name>[0-9]{4}(?:-v[1-9][0-9]*)?)\.new-[0-9]+")
+
+
+def interrupted(root: Path) -> list[Path]:
+    """Staging folders under archive/ that a killed freeze or correction left behind."""
+    base = root / "archive"
+    found = sorted(base.iterdir()) if base.is_dir() else []
+    return [p for p in found if p.is_dir() and not p.is_symlink() and STAGING.fullmatch(p.name)]
+
+
+def recover(root: Path) -> list[ArchivedYear]:
+    """Finish a correction killed between its two renames; drop other half-written versions.
+
+    Only a correction can be caught with its year missing (the current version moved away,
+    the new one not yet in place): its complete, verified staging folder is moved in. Any other
+    staging folder is the unfinished work of a killed command, which left the archive as it
+    was; it is removed, and the command can simply be run again.
+    """
+    content = root / "content"
+    for folder in sorted(content.iterdir()) if content.is_dir() else []:
+        if folder.is_dir() and FOLDER.fullmatch(folder.name):
+            for tmp in atomic.leftovers(folder):  # a year.yaml rewrite that a kill cut short
+                tmp.unlink(missing_ok=True)
+    finished = []
+    for staging in interrupted(root):
+        name = STAGING.fullmatch(staging.name)["name"]  # type: ignore[index]
+        target = root / "archive" / name
+        scratch = Report()
+        archived = None
+        if not target.exists() and (staging / MANIFEST).is_file():
+            archived = read_manifest(staging, f"archive/{name}", scratch, name)
+        if (
+            archived is not None
+            and archived.folder == name
+            and archived.corrections
+            and (root / "archive" / archived.corrections[-1].previous).is_dir()
+            and verify(staging, f"archive/{name}", archived, scratch)
+        ):
+            os.replace(staging, target)
+            atomic.sync_folder(target.parent)
+            finished.append(archived)
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
+    return finished
+
+
+def unfinished_freeze(root: Path, number: int) -> tuple[ArchivedYear, bytes] | None:
+    """The archive a killed freeze wrote before it could mark year.yaml frozen, and the marked bytes.
+
+    It is recognised by what the freeze recorded: version 1, every file as in its manifest, and
+    the year's sources exactly as now with only `status:` changed to frozen.
+    """
+    folder = root / "archive" / str(number)
+    year_file = root / "content" / str(number) / "year.yaml"
+    if not (folder / MANIFEST).is_file() or not year_file.is_file():
+        return None
+    scratch = Report()
+    archived = read_manifest(folder, f"archive/{number}", scratch)
+    if archived is None or archived.version != 1 or archived.corrections:
+        return None
+    try:
+        marked = with_status(year_file, FROZEN)
+    except (ArchiveError, OSError):
+        return None
+    if marked == year_file.read_bytes():
+        return None  # already frozen: nothing was interrupted
+    rel = f"content/{number}/year.yaml"
+    if source_hashes(root, number, {rel: marked}) != archived.sources:
+        return None
+    if not verify(folder, f"archive/{number}", archived, scratch):
+        return None
+    return archived, marked
 
 
 def today() -> str:
@@ -312,6 +398,12 @@ def check_archives(root: Path, project: Project, report: Report) -> Archives:
         where = status_mark(root, year.number)
         if year.status == FROZEN and year.number not in current and not (root / "archive" / str(year.number)).exists():
             report.error(where, f"{year.number}年度的状态是 frozen，但没有存档 archive/{year.number}/；请用 python build.py freeze {year.number} 冻结。")
+        elif year.status != FROZEN and unfinished_freeze(root, year.number) is not None:
+            report.error(
+                where,
+                f"{year.number}年度的冻结没有完成（上次冻结在改写 year.yaml 之前被中断）："
+                f"请再运行一次 python build.py freeze {year.number}，它会完成这次冻结。",
+            )
         elif year.status != FROZEN and (root / "archive" / str(year.number)).exists():
             report.error(where, f"{year.number}年度已冻结存档（archive/{year.number}/），状态必须是 frozen，不能改回 {year.status}。")
         elif year.number in current and (changed := changed_sources(root, current[year.number])):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from . import archive, render
+from . import archive, atomic, render
 from .archive import Archives
 from .load import load_project
 from .model import FROZEN, PUBLISHED, ArchivedYear, Correction, Project
@@ -64,6 +64,11 @@ def _archived_year(project: Project, number: int, files: dict[str, bytes], versi
 def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear:
     """Render a published year one last time into archive/<YEAR>/ and mark it frozen."""
     root = root.resolve()
+    archive.recover(root)
+    if (unfinished := archive.unfinished_freeze(root, number)) is not None:
+        archived, marked = unfinished  # a freeze killed before year.yaml was rewritten: finish it
+        atomic.write_bytes(root / "content" / str(number) / "year.yaml", marked)
+        return archived
     project, archives = _prepare(root, number)
     status = next(y.year.status for y in project.years if y.year.number == number)
     if status != PUBLISHED:
@@ -77,7 +82,7 @@ def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear
     sources = archive.source_hashes(root, number, {f"content/{number}/year.yaml": marked})
     archived = _archived_year(project, number, files, 1, day or archive.today(), (), sources)
     archive.write_archive(folder, files, archived)
-    year_file.write_bytes(marked)
+    atomic.write_bytes(year_file, marked)  # a kill before this is finished by the next freeze
     return archived
 
 
@@ -87,6 +92,10 @@ def correct_year(root: Path, number: int, reason: str, day: str | None = None) -
     reason = reason.strip().rstrip("。")
     if not reason:
         raise ArchiveError("更正必须写明原因（--reason）。")
+    # A correction killed between its two renames is finished first, and that was this command.
+    for finished in archive.recover(root):
+        if finished.year == number:
+            return finished
     project, archives = _prepare(root, number)
     current = next((a for a in archives.current if a.year == number), None)
     if current is None:

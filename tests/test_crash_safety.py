@@ -145,3 +145,65 @@ def test_leftovers_of_killed_builds_are_removed(versions, tmp_path):  # noqa: AN
     result = build_site(versions["a"], out)
     assert result.up_to_date
     assert beside(out) == {"site", manifest_path(out).name, lock_path(out).name, "unrelated.new-1"}
+
+
+# -- freeze and correct ------------------------------------------------------------------------
+
+FREEZE = ("freeze", "2014", "--date", "2015-02-01")
+CORRECT = ("correct", "2014", "--reason", "更正一项得分", "--date", "2015-03-01")
+
+
+def project_tree(root: Path) -> dict[str, str]:
+    return {rel: h for rel, h in tree(root).items() if "__pycache__" not in rel}
+
+
+@pytest.fixture(scope="module")
+def archive_states(versions, tmp_path_factory, cli):  # noqa: ANN001
+    """The tiny project published, frozen, frozen with an edit, and corrected."""
+    base = tmp_path_factory.mktemp("archive-states")
+    published = base / "published"
+    shutil.copytree(versions["a"], published)
+    frozen = base / "frozen"
+    shutil.copytree(published, frozen)
+    assert killing.run(None, cli_command(cli, frozen, *FREEZE)) == 0
+    edited = base / "edited"
+    shutil.copytree(frozen, edited)
+    score = edited / "scores/2014/a.yaml"
+    score.write_text(score.read_text(encoding="utf-8").replace("progress: 3.5", "progress: 3"), encoding="utf-8")
+    corrected = base / "corrected"
+    shutil.copytree(edited, corrected)
+    assert killing.run(None, cli_command(cli, corrected, *CORRECT)) == 0
+    assert (corrected / "archive/2014-v1").is_dir()
+    return {"published": published, "frozen": frozen, "edited": edited, "corrected": corrected}
+
+
+@pytest.mark.parametrize(
+    "start, command, done",
+    [("published", FREEZE, "frozen"), ("edited", CORRECT, "corrected")],
+    ids=["freeze", "correct"],
+)
+def test_freeze_and_correct_killed_at_every_write_can_be_run_again(
+    archive_states, tmp_path, cli, start, command, done  # noqa: ANN001
+):
+    expected = project_tree(archive_states[done])
+    before = project_tree(archive_states[start])
+    work = tmp_path / "project"
+    limit = 1
+    while True:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(archive_states[start], work)
+        code = killing.run(limit, cli_command(cli, work, *command))
+        if code is not None:
+            assert code == 0 and project_tree(work) == expected
+            break
+        visible = {rel: h for rel, h in project_tree(work).items() if "/." not in f"/{rel}"}
+        year_file = "content/2014/year.yaml"
+        # Never a truncated or half-written file: year.yaml is one version or the other.
+        assert visible.get(year_file) in (before[year_file], expected[year_file])
+        again = killing.run(None, cli_command(cli, work, *command))
+        if again != 0:  # only when the killed run had already completed its work
+            assert again == 1 and project_tree(work) == expected, f"kill at write {limit}"
+        assert project_tree(work) == expected, f"after a kill at write {limit} and a second run"
+        assert killing.run(None, cli_command(cli, work, "check")) == 0
+        limit += 1
+    assert limit > 10
