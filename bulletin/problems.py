@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import click
@@ -16,7 +17,7 @@ class Mark:
     col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        return f"{one_line(self.path)}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,18 @@ class Problem:
 
 def one_line(message: str) -> str:
     """Keep a problem on one line even when it quotes a value written over several lines."""
-    return message.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "↵")
+    flat = message.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "↵")
+    if flat.isprintable():
+        return flat
+    # Other line breaks (U+2028, U+0085), control characters and bytes of a file name that were
+    # not UTF-8 would split the line or fail to print: show them as escapes.
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in HIDDEN else c
+        for c in flat
+    )
+
+
+HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # kept: spaces such as U+3000
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from .. import source
 from ..cache import ParseCache
+from ..inputs import bad_name
 from ..problems import Mark, Report
 from ..source import Mapping, Node, Sequence, describe
 
@@ -73,7 +75,10 @@ class Files:
             if folder is None:
                 folder = path.parent.resolve().is_relative_to(self.root)
                 self._safe_folders[path.parent] = folder
-            inside = folder and (not path.is_symlink() or path.resolve().is_relative_to(self.root))
+            link = path.is_symlink()
+            inside = folder and (not link or path.resolve().is_relative_to(self.root))
+            if inside and not stat.S_ISREG(path.stat().st_mode):
+                return False  # a pipe or a device would hang the read: `inputs` reports it
         except OSError:
             inside = False
         if not inside:
@@ -95,8 +100,8 @@ class Files:
             return []
         found = []
         for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or path.is_dir():
-                continue
+            if path.name.startswith(".") or path.is_dir() or bad_name(path.name):
+                continue  # a name that cannot be shown is reported by `inputs`
             if path.suffix == suffix:
                 found.append(path)
             elif suffix == ".yaml" and path.suffix in (".yml", ".YAML", ".Yaml"):
