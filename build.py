@@ -25,14 +25,42 @@ def project_root() -> Path:
     return root
 
 
+def disk_errors(command):  # noqa: ANN001, ANN201 - wraps a click command's callback
+    """Turn a failed write (full disk, no permission) into a message instead of a traceback."""
+    import errno
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return command(*args, **kwargs)
+        except OSError as exc:
+            where = f"“{exc.filename}”" if exc.filename else ""
+            why = {
+                errno.ENOSPC: "磁盘空间不足",
+                errno.EDQUOT: "超出磁盘配额",
+                errno.EACCES: "没有写入权限",
+                errno.EPERM: "没有写入权限",
+                errno.EROFS: "磁盘是只读的",
+            }.get(exc.errno, exc.strerror or str(exc))
+            raise click.ClickException(
+                f"读写文件{where}时出错：{why}。已写入一半的内容都已丢弃，原有的文件保持不变；"
+                "请解决这个问题（例如清理磁盘空间）后重新运行。"
+            ) from None
+
+    return wrapper
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """考核结果通报网站生成工具：检查数据、计算得分和排名、生成通报网站。"""
 
 
 def _print_problems(report, err: bool = False) -> None:  # noqa: ANN001
-    for problem in report.sorted():
-        click.echo(str(problem), err=err)
+    from bulletin.problems import printed
+
+    for line in printed(report.sorted()):
+        click.echo(line, err=err)
 
 
 @cli.command()
@@ -54,6 +82,7 @@ def check(year: int | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, show_default="site",
               help="输出文件夹。")
 @click.option("--full", is_flag=True, help="忽略上次的生成记录，重新生成每一页。")
+@disk_errors
 def build(drafts: bool, out: Path | None, full: bool) -> None:
     """检查数据并生成静态网站；有错误时不改动原有网站。"""
     from bulletin.site import build_site
@@ -71,6 +100,7 @@ def build(drafts: bool, out: Path | None, full: bool) -> None:
 @cli.command()
 @click.argument("year", type=YEAR)
 @click.option("--date", "day", help="冻结日期（默认今天），格式 2015-01-25。")
+@disk_errors
 def freeze(year: int, day: str | None) -> None:
     """冻结已发布的年度：最后生成一次存入 archive/<YEAR>/，此后原样发布。"""
     from bulletin.freezing import freeze_year
@@ -90,6 +120,7 @@ def freeze(year: int, day: str | None) -> None:
 @click.argument("year", type=YEAR)
 @click.option("--reason", required=True, help="更正原因，会显示在更正后的每一页上。")
 @click.option("--date", "day", help="更正日期（默认今天），格式 2016-03-01。")
+@disk_errors
 def correct(year: int, reason: str, day: str | None) -> None:
     """发布已冻结年度的更正版：原版本原样保留在 archive/<YEAR>-v<N>/。"""
     from bulletin.freezing import correct_year

@@ -413,4 +413,14 @@ def check_archives(root: Path, project: Project, report: Report) -> Archives:
                 f"{year.number}年度已冻结，但冻结后改动了 {shown}：网站仍发布存档的版本，这些改动不会公开。"
                 f"如确需更正，请用 python build.py correct {year.number} --reason \"更正原因\"。",
             )
-    return Archives(versions, [s for a in current.values() for s in standings(root, a)])
+    found = []
+    for a in current.values():
+        try:
+            found.extend(standings(root, a))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            report.error(
+                Mark(f"archive/{a.folder}/results.json"),
+                "存档的 results.json 无法读取或格式不对，无法取得这一年度公布的结果。"
+                "已冻结的存档不能修改：请从版本库中恢复原来的文件。",
+            )
+    return Archives(versions, found)

@@ -34,8 +34,14 @@ def fit_label(label: str, room: float, font: float = LABEL_FONT) -> str:
     """The label, shortened with an ellipsis if needed so that it fits in `room` units."""
     if _text_width(label, font) <= room:
         return label
-    while label and _text_width(label + "…", font) > room:
-        label = label[:-1]
+    # One pass from the left: the longest prefix that leaves room for the ellipsis (linear, so a
+    # name of 30,000 characters costs no more than reading it once).
+    left = room - _text_width("…", font)
+    used = 0.0
+    for end, char in enumerate(label):
+        used += _text_width(char, font)
+        if used > left:
+            return label[:end] + "…"
     return label + "…"
 
 

@@ -73,6 +73,30 @@ class Report:
         return sorted(self.problems, key=lambda p: (p.mark, p.severity, p.message))
 
 
+PER_FILE = 200  # problems printed per file: past that, one line says how many more there are
+
+
+def printed(problems: list[Problem], per_file: int = PER_FILE) -> list[str]:
+    """The lines to print for problems in file order: at most `per_file` for any one file."""
+    lines: list[str] = []
+    counts: dict[str, int] = {}
+    overflow: dict[str, int] = {}  # file -> index of the line that will say how many more
+    for problem in problems:
+        n = counts[problem.mark.path] = counts.get(problem.mark.path, 0) + 1
+        if n <= per_file:
+            lines.append(str(problem))
+        elif n == per_file + 1:
+            overflow[problem.mark.path] = len(lines)
+            lines.append("")
+    for path, at in overflow.items():
+        rest = counts[path] - per_file
+        lines[at] = (
+            f"{one_line(path)}：此文件还有 {rest} 个问题没有列出（只列出了前 {per_file} 个），"
+            "请先改正上面的问题再检查。"
+        )
+    return lines
+
+
 class BulletinError(click.ClickException):
     """Base of the errors a user sees as a clean message and an exit code."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import source
+from .. import markup, source
 from ..cache import ParseCache
 from ..inputs import bad_name
 from ..problems import Mark, Report
@@ -44,6 +44,16 @@ def sequence(node: Node, report: Report, what: str) -> tuple[Node, ...]:
         return node.items
     report.error(node.mark, f"{what}应为列表（每项以“- ”开头），实际是{describe(node)}。")
     return ()
+
+
+def check_markdown(text: str | None, mark: Mark, report: Report, what: str) -> str | None:
+    """A Markdown text, or None (reported) if it is too long or nested to render safely."""
+    if text is None:
+        return None
+    if (why := markup.problem(text)) is not None:
+        report.error(mark, f"{what}：{why}")
+        return None
+    return text
 
 
 def key_mark(node: Node, key: str) -> Mark:

@@ -9,7 +9,7 @@ from .. import source
 from ..model import Page
 from ..problems import Mark
 from ..source import Node, as_date, as_text
-from .files import Files, fields
+from .files import Files, check_markdown, fields
 
 FRONT_MATTER = ("title", "number", "recipients", "date")
 
@@ -25,7 +25,7 @@ def read_page(fs: Files, path: Path) -> Page | None:
     try:
         text = source.read_text(path, rel)
     except source.ParseFailure as exc:
-        r.error(exc.mark, exc.message)
+        exc.report(r)
         return None
     meta: dict[str, Node] = {}
     body = text
@@ -48,6 +48,9 @@ def read_page(fs: Files, path: Path) -> Page | None:
             if found is None:
                 return None
             meta = found
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    if check_markdown(body, Mark(rel, body_line), r, "正文") is None:
+        return None
     title = as_text(meta["title"], r, "标题") if "title" in meta else None
     if title is None:
         heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
