@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from . import atomic
+from . import atomic, signing
 from .history import Standing
 from .model import ARCHIVE_FORMAT as FORMAT
 from .model import DATA_FOLDERS, FROZEN, ArchivedYear, Correction, Project
@@ -76,7 +76,7 @@ def files_of(folder: Path) -> dict[str, Path]:
     return {
         p.relative_to(folder).as_posix(): p
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.relative_to(folder).as_posix() != MANIFEST
+        if p.is_file() and p.relative_to(folder).as_posix() not in (MANIFEST, signing.SIGNATURE)
     }
 
 
@@ -144,6 +144,7 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
     """
     base = root / "archive"
     found = []
+    keys = None
     read: list[ArchivedYear] = []
     folders = []
     for folder in sorted(base.iterdir()) if base.is_dir() else []:
@@ -158,7 +159,9 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
         if archived is None:
             continue
         read.append(archived)
-        if verify(folder, rel, archived, report):
+        if keys is None:
+            keys = signing.public_keys(root, report)
+        if verify(folder, rel, archived, report) & signing.verify_folder(folder, rel, keys, report):
             found.append(archived)
     for archived in read:
         if not archived.current:
@@ -214,14 +217,17 @@ def standings(root: Path, archived: ArchivedYear) -> list[Standing]:
     ]
 
 
-def _write(folder: Path, files: dict[str, bytes], archived: ArchivedYear) -> None:
-    """Write an archive folder completely; the manifest goes last, by write-then-rename."""
+def _write(folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey) -> None:
+    """Write an archive folder completely: files, manifest, and last the manifest's signature."""
     folder.mkdir(parents=True)
     for name, data in files.items():
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    atomic.write_text(folder / MANIFEST, manifest_text(archived))
+    text = manifest_text(archived)
+    atomic.write_text(folder / MANIFEST, text)
+    comment = signing.trusted_comment(archived.year, archived.version, archived.frozen)
+    atomic.write_text(folder / signing.SIGNATURE, signing.sign(key, text.encode("utf-8"), comment))
 
 
 def _staging(folder: Path) -> Path:
@@ -231,13 +237,13 @@ def _staging(folder: Path) -> Path:
     return staging
 
 
-def write_archive(folder: Path, files: dict[str, bytes], archived: ArchivedYear) -> None:
+def write_archive(folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey) -> None:
     """Write a new archive folder (which must not exist yet) and its manifest, all or nothing."""
     if folder.exists():
         raise ArchiveError(f"archive/{folder.name}/ 已经存在，不能覆盖。")
     staging = _staging(folder)
     try:
-        _write(staging, files, archived)
+        _write(staging, files, archived, key)
         os.replace(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -271,7 +277,8 @@ def move_version(root: Path, archived: ArchivedYear) -> str:
     return name
 
 
-def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], archived: ArchivedYear) -> str:
+def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], archived: ArchivedYear,
+                    key: signing.SecretKey) -> str:  # fmt: skip
     """Replace the current version of a year by a new one; the old one moves to <YEAR>-v<N>/.
 
     The new version is written completely first, beside the archive (hidden, so never read as
@@ -281,7 +288,7 @@ def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], 
     folder = root / "archive" / archived.folder
     staging = _staging(folder)
     try:
-        _write(staging, files, archived)
+        _write(staging, files, archived, key)
         name = move_version(root, current)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -320,7 +327,7 @@ def recover(root: Path) -> list[ArchivedYear]:
         target = root / "archive" / name
         scratch = Report()
         archived = None
-        if not target.exists() and (staging / MANIFEST).is_file():
+        if not target.exists() and (staging / signing.SIGNATURE).is_file():  # written last
             archived = read_manifest(staging, f"archive/{name}", scratch, name)
         if (
             archived is not None

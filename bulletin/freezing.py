@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
-from . import archive, atomic, render
+from . import archive, atomic, render, signing
 from .archive import Archives
 from .load import load_project
 from .model import FROZEN, PUBLISHED, ArchivedYear, Correction, Project
-from .problems import ArchiveError, DataError
+from .problems import ArchiveError, DataError, Report
 from .scoring import assess_year
+from .source import ID
 from .site import data_files, live_years, static_files
 
 
@@ -61,7 +63,7 @@ def _archived_year(project: Project, number: int, files: dict[str, bytes], versi
     )  # fmt: skip
 
 
-def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear:
+def freeze_year(root: Path, number: int, day: str | None = None, key: Path | None = None) -> ArchivedYear:
     """Render a published year one last time into archive/<YEAR>/ and mark it frozen."""
     root = root.resolve()
     archive.recover(root)
@@ -81,12 +83,14 @@ def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear
     files = year_files(root, project, archives, number)
     sources = archive.source_hashes(root, number, {f"content/{number}/year.yaml": marked})
     archived = _archived_year(project, number, files, 1, day or archive.today(), (), sources)
-    archive.write_archive(folder, files, archived)
+    secret = signing.secret_for(root, key)  # before anything is written
+    archive.write_archive(folder, files, archived, secret)
     atomic.write_bytes(year_file, marked)  # a kill before this is finished by the next freeze
     return archived
 
 
-def correct_year(root: Path, number: int, reason: str, day: str | None = None) -> ArchivedYear:
+def correct_year(root: Path, number: int, reason: str, day: str | None = None,
+                 key: Path | None = None) -> ArchivedYear:  # fmt: skip
     """Publish a corrected version of a frozen year; the version it replaces stays as it was."""
     root = root.resolve()
     reason = reason.strip().rstrip("。")
@@ -119,5 +123,58 @@ def correct_year(root: Path, number: int, reason: str, day: str | None = None) -
     archived = _archived_year(
         project, number, files, current.version + 1, current.frozen, corrections, sources
     )
-    archive.publish_version(root, current, files, archived)  # writes the new version, then moves both
+    secret = signing.secret_for(root, key)  # before anything is written
+    archive.publish_version(root, current, files, archived, secret)  # writes the new version, then moves both
     return archived
+
+
+def sign_archives(root: Path, key: Path | None = None) -> list[str]:
+    """Sign every archived version whose manifest has no valid signature; return their folders.
+
+    Only a version whose every file still matches its manifest is signed: a signature vouches
+    for the manifest, so it must never be put on one that no longer describes the archive.
+    """
+    root = root.resolve()
+    secret = signing.secret_for(root, key)
+    keys = signing.public_keys(root)
+    base = root / "archive"
+    signed = []
+    for folder in sorted(base.iterdir()) if base.is_dir() else []:
+        if folder.name.startswith(".") or not folder.is_dir():
+            continue
+        rel = f"archive/{folder.name}"
+        report = Report()
+        archived = archive.read_manifest(folder, rel, report)
+        if archived is None or not archive.verify(folder, rel, archived, report):
+            raise DataError(report)
+        if signing.verify_folder(folder, rel, keys, Report()):
+            continue
+        data = (folder / archive.MANIFEST).read_bytes()
+        comment = signing.trusted_comment(archived.year, archived.version, archived.frozen)
+        atomic.write_text(folder / signing.SIGNATURE, signing.sign(secret, data, comment))
+        signed.append(folder.name)
+    return signed
+
+
+def make_key(root: Path, key: Path, name: str) -> tuple[Path, Path]:
+    """Create a key pair: the private key at `key` (never overwritten), the public one in the project."""
+    root = root.resolve()
+    if key.resolve().is_relative_to(root):
+        raise ArchiveError(f"私钥不能放在项目文件夹里（{key}）：它会被提交进版本库。请放在项目之外，例如默认位置。")
+    if key.exists():
+        raise ArchiveError(f"{key} 已经存在，不会覆盖。换密钥时请用 --key 指定一个新文件名（见 docs/signing.md）。")
+    if not ID.fullmatch(name):
+        raise ArchiveError(f"公钥名称“{name}”不合规范：只能用小写英文字母、数字和连字符。")
+    public = root / signing.KEYS / f"{name}.pub"
+    if public.exists():
+        raise ArchiveError(f"{signing.KEYS}/{name}.pub 已经存在，请换一个名称（--name）。")
+    secret = signing.new_key()
+    kid = signing.key_id_text(secret.key_id)
+    key.parent.mkdir(parents=True, exist_ok=True)
+    text = signing.secret_key_text(secret, f"bulletin secret key {kid} - keep it offline, never commit it")
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by its owner only
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    public.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(public, signing.public_key_text(secret, f"minisign public key {kid}"))
+    return key, public

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, opendata, publish, render, writer
+from . import archive, opendata, publish, render, signing, writer
 from .archive import Archives
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
@@ -225,9 +225,13 @@ def add_static_files(theme: Path, years: list[YearResults], output: Output) -> N
 
 
 def add_archived_files(root: Path, archives: Archives, output: Output) -> None:
+    """Each archived version as archived, with its manifest and signature, and the public keys."""
+    for rel, data in signing.published_keys(root).items():
+        output.add(rel, data)
     for archived in archives.versions:
         folder = root / "archive" / archived.folder
-        for name in [*archived.files, archive.MANIFEST]:  # the manifest too, for anyone to verify
+        # the manifest and its signature too, for anyone to verify
+        for name in [*archived.files, archive.MANIFEST, signing.SIGNATURE]:
             # verify: a copy of a frozen page edited in the output is put back as archived.
             output.add(f"{archived.folder}/{name}", (folder / name).read_bytes(), verify=True)
 
