@@ -152,7 +152,8 @@ def keygen(key: Path | None, name: str | None) -> None:
     from bulletin.freezing import make_key
     from bulletin.signing import default_key_path
 
-    secret, public = make_key(project_root(), key or default_key_path(), name or f"office-{date.today().year}")
+    name = name or f"office-{date.today().year}"
+    secret, public = make_key(project_root(), key or default_key_path(), name)
     click.echo(
         f"已生成签名密钥。私钥：{secret}（只有本机当前用户可读；切勿提交、切勿外传，请另存一份备份到加密U盘）。"
         f"公钥：{_shown(public, project_root())}（请提交进版本库，它会随网站发布，供任何人核验存档）。详见 docs/signing.md。"
@@ -173,7 +174,10 @@ def sign(key: Path | None) -> None:
         _print_problems(exc.report, err=True)
         raise click.ClickException("存档文件与清单不符，不能签名：签名只能证明没有改动过的存档。") from None
     if signed:
-        click.echo(f"已为 {len(signed)} 个存档签名：{'、'.join(signed)}。请把 archive/ 下新增的 manifest.json.minisig 一并提交。")
+        click.echo(
+            f"已为 {len(signed)} 个存档签名：{'、'.join(signed)}。"
+            "请把 archive/ 下新增的 manifest.json.minisig 一并提交。"
+        )
     else:
         click.echo("每个存档都已有有效的签名，无需签名。")
 

@@ -217,7 +217,9 @@ def standings(root: Path, archived: ArchivedYear) -> list[Standing]:
     ]
 
 
-def _write(folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey) -> None:
+def _write(
+    folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey
+) -> None:
     """Write an archive folder completely: files, manifest, and last the manifest's signature."""
     folder.mkdir(parents=True)
     for name, data in files.items():
@@ -237,7 +239,9 @@ def _staging(folder: Path) -> Path:
     return staging
 
 
-def write_archive(folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey) -> None:
+def write_archive(
+    folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey
+) -> None:
     """Write a new archive folder (which must not exist yet) and its manifest, all or nothing."""
     if folder.exists():
         raise ArchiveError(f"archive/{folder.name}/ 已经存在，不能覆盖。")
@@ -277,8 +281,13 @@ def move_version(root: Path, archived: ArchivedYear) -> str:
     return name
 
 
-def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], archived: ArchivedYear,
-                    key: signing.SecretKey) -> str:  # fmt: skip
+def publish_version(
+    root: Path,
+    current: ArchivedYear,
+    files: dict[str, bytes],
+    archived: ArchivedYear,
+    key: signing.SecretKey,
+) -> str:
     """Replace the current version of a year by a new one; the old one moves to <YEAR>-v<N>/.
 
     The new version is written completely first, beside the archive (hidden, so never read as
@@ -345,7 +354,7 @@ def recover(root: Path) -> list[ArchivedYear]:
 
 
 def unfinished_freeze(root: Path, number: int) -> tuple[ArchivedYear, bytes] | None:
-    """The archive a killed freeze wrote before it could mark year.yaml frozen, and the marked bytes.
+    """The archive a killed freeze left before marking year.yaml frozen, and the marked bytes.
 
     It is recognised by what the freeze recorded: version 1, every file as in its manifest, and
     the year's sources exactly as now with only `status:` changed to frozen.

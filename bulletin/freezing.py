@@ -63,7 +63,9 @@ def _archived_year(project: Project, number: int, files: dict[str, bytes], versi
     )  # fmt: skip
 
 
-def freeze_year(root: Path, number: int, day: str | None = None, key: Path | None = None) -> ArchivedYear:
+def freeze_year(
+    root: Path, number: int, day: str | None = None, key: Path | None = None
+) -> ArchivedYear:
     """Render a published year one last time into archive/<YEAR>/ and mark it frozen."""
     root = root.resolve()
     archive.recover(root)
@@ -124,7 +126,8 @@ def correct_year(root: Path, number: int, reason: str, day: str | None = None,
         project, number, files, current.version + 1, current.frozen, corrections, sources
     )
     secret = signing.secret_for(root, key)  # before anything is written
-    archive.publish_version(root, current, files, archived, secret)  # writes the new version, then moves both
+    # writes the new version, then moves both
+    archive.publish_version(root, current, files, archived, secret)
     return archived
 
 
@@ -157,7 +160,7 @@ def sign_archives(root: Path, key: Path | None = None) -> list[str]:
 
 
 def make_key(root: Path, key: Path, name: str) -> tuple[Path, Path]:
-    """Create a key pair: the private key at `key` (never overwritten), the public one in the project."""
+    """Create a key pair: the private key at `key` (never overwritten), the public one here."""
     root = root.resolve()
     if key.resolve().is_relative_to(root):
         raise ArchiveError(f"私钥不能放在项目文件夹里（{key}）：它会被提交进版本库。请放在项目之外，例如默认位置。")
@@ -171,7 +174,8 @@ def make_key(root: Path, key: Path, name: str) -> tuple[Path, Path]:
     secret = signing.new_key()
     kid = signing.key_id_text(secret.key_id)
     key.parent.mkdir(parents=True, exist_ok=True)
-    text = signing.secret_key_text(secret, f"bulletin secret key {kid} - keep it offline, never commit it")
+    comment = f"bulletin secret key {kid} - keep it offline, never commit it"
+    text = signing.secret_key_text(secret, comment)
     fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by its owner only
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)

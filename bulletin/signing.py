@@ -202,7 +202,9 @@ def verify_folder(folder: Path, rel: str, keys: dict[bytes, PublicKey], report: 
         report.error(where, "签名文件无法读取。")
         return False
     if not keys:
-        report.error(where, f"项目中没有公钥（{KEYS}/*.pub），无法验证签名。请把本单位的公钥放回 {KEYS}/。")
+        report.error(
+            where, f"项目中没有公钥（{KEYS}/*.pub），无法验证签名。请把本单位的公钥放回 {KEYS}/。"
+        )
         return False
     problem = check_signature(keys, (folder / "manifest.json").read_bytes(), text)
     if problem is not None:
@@ -213,10 +215,15 @@ def verify_folder(folder: Path, rel: str, keys: dict[bytes, PublicKey], report: 
 
 def secret_for(root: Path, path: Path | None) -> SecretKey:
     """The private key to sign with (option, environment, default), checked against the project."""
-    chosen = path or (Path(os.environ[ENVIRONMENT]) if os.environ.get(ENVIRONMENT) else default_key_path())
+    chosen = path or (
+        Path(os.environ[ENVIRONMENT]) if os.environ.get(ENVIRONMENT) else default_key_path()
+    )
     secret = read_secret(chosen)
     keys = public_keys(root)
-    if secret.key_id not in keys or keys[secret.key_id].key.public_bytes(*RAW) != secret.public_bytes():
+    if (
+        secret.key_id not in keys
+        or keys[secret.key_id].key.public_bytes(*RAW) != secret.public_bytes()
+    ):
         raise ArchiveError(
             f"私钥 {chosen}（编号 {key_id_text(secret.key_id)}）对应的公钥不在 {KEYS}/ 中。"
             f"请把 keygen 生成的公钥文件放进 {KEYS}/ 并提交，再冻结或更正。"

@@ -104,7 +104,8 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with publish.locked(out):
-            return _publish(root, out, project, archives, pages, result, stamp, previous, jobs, started)
+            args = (project, archives, pages, result, stamp, previous, jobs, started)
+            return _publish(root, out, *args)
     except publish.Busy:
         report.error(Mark(out.as_posix()), "另一个生成过程正在写入这个输出文件夹，请等它结束后再运行。")
         return result

@@ -48,6 +48,10 @@ def template_problem(exc: jinja2.TemplateError, root: Path) -> RenderFailure:
     return RenderFailure(Mark(name or "theme/templates", line), f"模板错误：{exc.message or exc}")
 
 
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 class Output:
     """Builds the complete new site in `staging`: unchanged files linked, changed ones written.
 
@@ -100,7 +104,7 @@ class Output:
         if p is not None and p.files.get(rel) == content_hash:
             published = self.out / rel
             try:
-                same = not verify or hashlib.sha256(published.read_bytes()).hexdigest() == content_hash
+                same = not verify or file_hash(published) == content_hash
             except OSError:
                 same = False
             if same and self._keep(rel):

@@ -38,7 +38,9 @@ def make_project(root: Path, score: str) -> Path:
     for rel, text in TINY.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.replace("  progress: 3.5\n", f"  progress: {score}\n"), encoding="utf-8")
+        path.write_text(
+            text.replace("  progress: 3.5\n", f"  progress: {score}\n"), encoding="utf-8"
+        )
     shutil.copytree(REPO / "theme", root / "theme")
     return root
 
@@ -107,7 +109,9 @@ def test_a_full_build_killed_between_its_renames_keeps_a_site(versions, tmp_path
     for limit in range(1, 400):
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(versions["built-a"], work)
-        code = killing.run(limit, cli_command(cli, versions["b"], "build", "--full", "--out", str(out)))
+        code = killing.run(
+            limit, cli_command(cli, versions["b"], "build", "--full", "--out", str(out))
+        )
         if code is not None:
             break
         if not out.exists():
@@ -169,7 +173,9 @@ def archive_states(versions, tmp_path_factory, cli):  # noqa: ANN001
     edited = base / "edited"
     shutil.copytree(frozen, edited)
     score = edited / "scores/2014/a.yaml"
-    score.write_text(score.read_text(encoding="utf-8").replace("progress: 3.5", "progress: 3"), encoding="utf-8")
+    score.write_text(
+        score.read_text(encoding="utf-8").replace("progress: 3.5", "progress: 3"), encoding="utf-8"
+    )
     corrected = base / "corrected"
     shutil.copytree(edited, corrected)
     assert killing.run(None, cli_command(cli, corrected, *CORRECT)) == 0
@@ -183,7 +189,12 @@ def archive_states(versions, tmp_path_factory, cli):  # noqa: ANN001
     ids=["freeze", "correct"],
 )
 def test_freeze_and_correct_killed_at_every_write_can_be_run_again(
-    archive_states, tmp_path, cli, start, command, done  # noqa: ANN001
+    archive_states,
+    tmp_path,
+    cli,
+    start,
+    command,
+    done,  # noqa: ANN001
 ):
     expected = project_tree(archive_states[done])
     before = project_tree(archive_states[start])

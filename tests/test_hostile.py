@@ -51,7 +51,9 @@ def themed(tiny: ProjectDir, tmp_path: Path) -> ProjectDir:
 
 
 def site_text(out: Path) -> str:
-    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())
+    return "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()
+    )
 
 
 # -- 3. nothing from outside the project is published ----------------------------------------
@@ -206,7 +208,9 @@ def test_long_names_are_shortened_in_linear_time():
     assert time.perf_counter() - started < 0.2
 
 
-def test_a_full_disk_gives_a_message_and_keeps_the_site(themed: ProjectDir, tmp_path: Path, monkeypatch):  # noqa: ANN001
+def test_a_full_disk_gives_a_message_and_keeps_the_site(
+    themed: ProjectDir, tmp_path: Path, monkeypatch
+):  # noqa: ANN001
     import errno
     import pathlib
 
@@ -255,11 +259,15 @@ def test_urls_a_browser_reads_as_another_host_are_dropped(html: str):
     from bulletin import markup
 
     out = str(markup.to_html(html))
-    assert "evil.example" not in out.split(">")[0] or ("src=" not in out and "href=" not in out), out
+    assert "evil.example" not in out.split(">")[0] or ("src=" not in out and "href=" not in out), (
+        out
+    )
     assert "src=" not in out and "href=" not in out, out
 
 
-@pytest.mark.parametrize("url", ["/\\host/a", "\\\\host/a", "/\t/host/a", "\n//host", "ja\tva\nscript:x"])
+@pytest.mark.parametrize(
+    "url", ["/\\host/a", "\\\\host/a", "/\t/host/a", "\n//host", "ja\tva\nscript:x"]
+)
 def test_the_url_check_reads_urls_as_a_browser_does(url: str):
     from bulletin import markup
 
@@ -269,7 +277,11 @@ def test_the_url_check_reads_urls_as_a_browser_does(url: str):
 def test_relative_urls_and_real_links_stay():
     from bulletin import markup
 
-    out = str(markup.to_html("![图](images/a.png) [链接](../2015/index.html) [外链](https://example.org/)"))
+    out = str(
+        markup.to_html(
+            "![图](images/a.png) [链接](../2015/index.html) [外链](https://example.org/)"
+        )
+    )
     assert 'src="images/a.png"' in out and 'href="../2015/index.html"' in out
     assert 'href="https://example.org/"' in out
 
@@ -284,11 +296,13 @@ def test_formulas_in_names_and_reasons_are_neutralised_in_csv(themed: ProjectDir
     themed.replace("content/2014/units.yaml", "name: 丙局", 'name: "-2+3"')
     results = themed.results()
     rows = list(csv.DictReader(opendata.results_csv(results).removeprefix("\ufeff").splitlines()))
-    assert [r["name"] for r in rows] == ["'=HYPERLINK(\"http://x\")", "'@SUM(1+1)", "'-2+3"]
+    assert [r["name"] for r in rows] == ['\'=HYPERLINK("http://x")', "'@SUM(1+1)", "'-2+3"]
     assert all(not r["total"].startswith("'") for r in rows)
     import json
 
-    assert json.loads(opendata.results_json(results))["units"][0]["name"] == '=HYPERLINK("http://x")'
+    assert (
+        json.loads(opendata.results_json(results))["units"][0]["name"] == '=HYPERLINK("http://x")'
+    )
 
 
 @pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200f"])
@@ -297,7 +311,9 @@ def test_bidirectional_controls_in_names_are_refused(themed: ProjectDir, char: s
     at = themed.locate("content/2014/units.yaml", f"乙{char}县", char)
     result = run(themed.root, "check")
     lines = refused(result, "content/2014/units.yaml")
-    assert any(line.startswith(at + ": error: ") and "双向文字控制符" in line for line in lines), lines
+    assert any(line.startswith(at + ": error: ") and "双向文字控制符" in line for line in lines), (
+        lines
+    )
 
 
 # -- 7. messages with the right position ---------------------------------------------------------

@@ -38,7 +38,9 @@ def test_an_edited_file_with_its_hash_updated_fails_at_the_signature(frozen: Pro
     manifest = frozen.path("archive/2014/manifest.json")
     data = json.loads(manifest.read_text(encoding="utf-8"))
     data["files"]["index.html"] = hashlib.sha256(edited).hexdigest()
-    manifest.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    manifest.write_text(
+        json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     lines = refused(run(frozen.root, "check"), "archive/2014/manifest.json.minisig")
     assert "签名与存档清单不符" in lines[0]
     refused(run(frozen.root, "build"), "archive/2014/manifest.json.minisig")
@@ -50,7 +52,9 @@ def test_the_site_publishes_the_signature_and_the_public_key(frozen: ProjectDir,
     assert (out / "2014/manifest.json.minisig").read_bytes() == frozen.path(
         "archive/2014/manifest.json.minisig"
     ).read_bytes()
-    assert (out / "signing/sample.pub").read_bytes() == frozen.path("content/signing/sample.pub").read_bytes()
+    assert (out / "signing/sample.pub").read_bytes() == frozen.path(
+        "content/signing/sample.pub"
+    ).read_bytes()
 
 
 def test_freeze_without_a_private_key_writes_nothing(tiny: ProjectDir, tmp_path: Path):
@@ -82,7 +86,9 @@ def test_a_key_not_listed_in_the_project_cannot_freeze(tiny: ProjectDir, tmp_pat
     shutil.copytree(REPO / "theme", tiny.root / "theme")
     other = tmp_path / "other"
     other.mkdir()
-    assert run(other, "keygen", "--key", str(tmp_path / "stranger.key"), "--name", "x").returncode == 0
+    assert (
+        run(other, "keygen", "--key", str(tmp_path / "stranger.key"), "--name", "x").returncode == 0
+    )
     done = run(tiny.root, "freeze", "2014", "--key", str(tmp_path / "stranger.key"))
     assert done.returncode == 1 and "对应的公钥不在 content/signing/ 中" in done.stderr
     assert not tiny.path("archive").exists()
@@ -94,7 +100,9 @@ def test_rotating_the_key_keeps_old_signatures_valid(frozen: ProjectDir, tmp_pat
     frozen.replace("scores/2014/c.yaml", "plan: 3", "plan: 2")
     done = run(frozen.root, "correct", "2014", "--reason", "更正", "--key", str(new_key))
     assert done.returncode == 0, done.stderr
-    assert run(frozen.root, "check").returncode == 0  # v1 signed with the sample key, v2 with the new
+    assert (
+        run(frozen.root, "check").returncode == 0
+    )  # v1 signed with the sample key, v2 with the new
     old_id = signing.key_id_text(signing.read_secret(SAMPLE_KEY).key_id)
     assert old_id in frozen.read("archive/2014-v1/manifest.json.minisig")
     # Deleting the old public key would leave version 1 unverifiable: check says so.
@@ -140,7 +148,9 @@ def test_minisign_verifies_our_signatures_and_we_verify_its(frozen: ProjectDir, 
 def test_the_sample_archive_is_signed_with_the_sample_key():
     keys = signing.public_keys(REPO)
     assert len(keys) >= 1
-    sample = signing.read_public((REPO / "content/signing/sample.pub").read_text(encoding="utf-8"), "s")
+    sample = signing.read_public(
+        (REPO / "content/signing/sample.pub").read_text(encoding="utf-8"), "s"
+    )
     assert "SAMPLE KEY" in (REPO / "content/signing/sample.pub").read_text(encoding="utf-8")
     text = (REPO / "archive/2014/manifest.json.minisig").read_text(encoding="utf-8")
     data = (REPO / "archive/2014/manifest.json").read_bytes()
