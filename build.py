@@ -35,6 +35,32 @@ def project_root() -> Path:
     return root
 
 
+def disk_errors(command):  # noqa: ANN001, ANN201 - wraps a click command's callback
+    """Turn a failed write (full disk, no permission) into a message instead of a traceback."""
+    import errno
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return command(*args, **kwargs)
+        except OSError as exc:
+            where = f"“{exc.filename}”" if exc.filename else ""
+            why = {
+                errno.ENOSPC: "磁盘空间不足",
+                errno.EDQUOT: "超出磁盘配额",
+                errno.EACCES: "没有写入权限",
+                errno.EPERM: "没有写入权限",
+                errno.EROFS: "磁盘是只读的",
+            }.get(exc.errno, exc.strerror or str(exc))
+            raise click.ClickException(
+                f"读写文件{where}时出错：{why}。已写入一半的内容都已丢弃，原有的文件保持不变；"
+                "请解决这个问题（例如清理磁盘空间）后重新运行。"
+            ) from None
+
+    return wrapper
+
+
 @click.group(name=PROG, cls=clizh.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="项目文件夹（用 init 建立的）；默认是本工具所在的文件夹。")
@@ -45,8 +71,10 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 
 
 def _print_problems(report, err: bool = False) -> None:  # noqa: ANN001
-    for problem in report.sorted():
-        click.echo(str(problem), err=err)
+    from bulletin.problems import printed
+
+    for line in printed(report.sorted()):
+        click.echo(line, err=err)
 
 
 @cli.command()
@@ -70,6 +98,7 @@ def check(year: int | None) -> None:
 @click.option("--full", is_flag=True, help="忽略上次的生成记录，重新生成每一页。")
 @click.option("--allow-future", is_flag=True,
               help="允许提前发布：通报日期还没有到的已发布（published）年度也生成。")
+@disk_errors
 def build(drafts: bool, out: Path | None, full: bool, allow_future: bool) -> None:
     """检查数据并生成静态网站；有错误时不改动原有网站。"""
     from bulletin.site import build_site
@@ -92,12 +121,15 @@ def build(drafts: bool, out: Path | None, full: bool, allow_future: bool) -> Non
 @cli.command()
 @click.argument("year", type=YEAR)
 @click.option("--date", "day", help="冻结日期（默认今天），格式 2015-01-25。")
-def freeze(year: int, day: str | None) -> None:
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。")
+@disk_errors
+def freeze(year: int, day: str | None, key: Path | None) -> None:
     """冻结已发布的年度：最后生成一次存入 archive/<YEAR>/，此后原样发布。"""
     from bulletin.freezing import freeze_year
 
     try:
-        archived = freeze_year(project_root(), year, _iso_date(day))
+        archived = freeze_year(project_root(), year, _iso_date(day), key)
     except DataError as exc:  # say what is wrong, not only how many
         _print_problems(exc.report, err=True)
         raise
@@ -111,12 +143,15 @@ def freeze(year: int, day: str | None) -> None:
 @click.argument("year", type=YEAR)
 @click.option("--reason", required=True, help="更正原因，会显示在更正后的每一页上。")
 @click.option("--date", "day", help="更正日期（默认今天），格式 2016-03-01。")
-def correct(year: int, reason: str, day: str | None) -> None:
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。")
+@disk_errors
+def correct(year: int, reason: str, day: str | None, key: Path | None) -> None:
     """发布已冻结年度的更正版：原版本原样保留在 archive/<YEAR>-v<N>/。"""
     from bulletin.freezing import correct_year
 
     try:
-        archived = correct_year(project_root(), year, reason, _iso_date(day))
+        archived = correct_year(project_root(), year, reason, _iso_date(day), key)
     except DataError as exc:  # say what is wrong, not only how many
         _print_problems(exc.report, err=True)
         raise
@@ -125,6 +160,47 @@ def correct(year: int, reason: str, day: str | None) -> None:
         f"已发布 {year} 年度第 {archived.version} 版（更正）：原版本移至 archive/{previous}/，网站地址 {previous}/index.html 保持可用。"
         f"请把 archive/ 下的改动一并提交。"
     )
+
+
+@cli.command()
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="私钥保存位置（默认 ~/.bulletin/signing.key，必须在项目文件夹之外）。")
+@click.option("--name", default=None, help="公钥文件名（默认按年份，如 office-2026）。")
+def keygen(key: Path | None, name: str | None) -> None:
+    """生成本单位的签名密钥：私钥存在项目之外，公钥放进 content/signing/。"""
+    from datetime import date
+
+    from bulletin.freezing import make_key
+    from bulletin.signing import default_key_path
+
+    name = name or f"office-{date.today().year}"
+    secret, public = make_key(project_root(), key or default_key_path(), name)
+    click.echo(
+        f"已生成签名密钥。私钥：{secret}（只有本机当前用户可读；切勿提交、切勿外传，请另存一份备份到加密U盘）。"
+        f"公钥：{_shown(public, project_root())}（请提交进版本库，它会随网站发布，供任何人核验存档）。详见 docs/signing.md。"
+    )
+
+
+@cli.command()
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。")
+@disk_errors
+def sign(key: Path | None) -> None:
+    """为还没有有效签名的存档清单签名（例如启用签名之前冻结的年度、换用新密钥之后）。"""
+    from bulletin.freezing import sign_archives
+
+    try:
+        signed = sign_archives(project_root(), key)
+    except DataError as exc:
+        _print_problems(exc.report, err=True)
+        raise click.ClickException("存档文件与清单不符，不能签名：签名只能证明没有改动过的存档。") from None
+    if signed:
+        click.echo(
+            f"已为 {len(signed)} 个存档签名：{'、'.join(signed)}。"
+            "请把 archive/ 下新增的 manifest.json.minisig 一并提交。"
+        )
+    else:
+        click.echo("每个存档都已有有效的签名，无需签名。")
 
 
 def _iso_date(day: str | None) -> str | None:

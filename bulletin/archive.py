@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from . import atomic, signing
 from .history import Standing
 from .model import ARCHIVE_FORMAT as FORMAT
 from .model import DATA_FOLDERS, FROZEN, ArchivedYear, Correction, Project
@@ -75,20 +76,22 @@ def files_of(folder: Path) -> dict[str, Path]:
     return {
         p.relative_to(folder).as_posix(): p
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.relative_to(folder).as_posix() != MANIFEST
+        if p.is_file() and p.relative_to(folder).as_posix() not in (MANIFEST, signing.SIGNATURE)
     }
 
 
-def read_manifest(folder: Path, rel: str, report: Report) -> ArchivedYear | None:
+def read_manifest(folder: Path, rel: str, report: Report, name: str = "") -> ArchivedYear | None:
+    """An archive folder's manifest; `name`: the folder's name once in place (when staged)."""
+    name = name or folder.name
     path = folder / MANIFEST
     where = Mark(f"{rel}/{MANIFEST}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        match = FOLDER.fullmatch(folder.name)
+        match = FOLDER.fullmatch(name)
         if not match or data["format"] != FORMAT or data["year"] != int(match["year"]):
             raise ValueError("not a manifest of this folder")  # a real check: asserts vanish under -O
         archived = ArchivedYear(
-            folder.name,
+            name,
             int(data["year"]),
             int(data["version"]),
             str(data["frozen"]),
@@ -145,6 +148,7 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
     """
     base = root / "archive"
     found = []
+    keys = None
     read: list[ArchivedYear] = []
     folders = []
     for folder in sorted(base.iterdir()) if base.is_dir() else []:
@@ -159,7 +163,9 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
         if archived is None:
             continue
         read.append(archived)
-        if verify(folder, rel, archived, report):
+        if keys is None:
+            keys = signing.public_keys(root, report)
+        if verify(folder, rel, archived, report) & signing.verify_folder(folder, rel, keys, report):
             found.append(archived)
     for archived in read:
         if not archived.current:
@@ -182,9 +188,16 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
         if not (match and match["version"]):
             continue
         if match["year"] not in folders:
+            staged = any(s.name.startswith(f".{match['year']}.new-") for s in interrupted(root))
+            hint = (
+                f"上次的更正在移动文件夹时被中断：请再运行一次 python build.py correct {match['year']} "
+                '--reason "更正原因"，它会先完成那次更正。'
+                if staged
+                else "存档不完整。"
+            )
             report.error(
                 Mark(f"archive/{name}"),
-                f"这是{match['year']}年度更正前的旧版本，但没有当前版本 archive/{match['year']}/：存档不完整。",
+                f"这是{match['year']}年度更正前的旧版本，但没有当前版本 archive/{match['year']}/：{hint}",
             )
         elif match["year"] in recorded and name not in recorded[match["year"]]:
             report.error(
@@ -208,13 +221,19 @@ def standings(root: Path, archived: ArchivedYear) -> list[Standing]:
     ]
 
 
-def _write(folder: Path, files: dict[str, bytes], archived: ArchivedYear) -> None:
+def _write(
+    folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey
+) -> None:
+    """Write an archive folder completely: files, manifest, and last the manifest's signature."""
     folder.mkdir(parents=True)
     for name, data in files.items():
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    (folder / MANIFEST).write_text(manifest_text(archived), encoding="utf-8", newline="\n")
+    text = manifest_text(archived)
+    atomic.write_text(folder / MANIFEST, text)
+    comment = signing.trusted_comment(archived.year, archived.version, archived.frozen)
+    atomic.write_text(folder / signing.SIGNATURE, signing.sign(key, text.encode("utf-8"), comment))
 
 
 def _staging(folder: Path) -> Path:
@@ -224,13 +243,15 @@ def _staging(folder: Path) -> Path:
     return staging
 
 
-def write_archive(folder: Path, files: dict[str, bytes], archived: ArchivedYear) -> None:
+def write_archive(
+    folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey
+) -> None:
     """Write a new archive folder (which must not exist yet) and its manifest, all or nothing."""
     if folder.exists():
         raise ArchiveError(f"archive/{folder.name}/ 已经存在，不能覆盖。")
     staging = _staging(folder)
     try:
-        _write(staging, files, archived)
+        _write(staging, files, archived, key)
         os.replace(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -259,7 +280,13 @@ def move_version(root: Path, archived: ArchivedYear) -> str:
     return name
 
 
-def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], archived: ArchivedYear) -> str:
+def publish_version(
+    root: Path,
+    current: ArchivedYear,
+    files: dict[str, bytes],
+    archived: ArchivedYear,
+    key: signing.SecretKey,
+) -> str:
     """Replace the current version of a year by a new one; the old one moves to <YEAR>-v<N>/.
 
     The new version is written completely first, beside the archive (hidden, so never read as
@@ -269,13 +296,88 @@ def publish_version(root: Path, current: ArchivedYear, files: dict[str, bytes], 
     folder = root / "archive" / archived.folder
     staging = _staging(folder)
     try:
-        _write(staging, files, archived)
+        _write(staging, files, archived, key)
         name = move_version(root, current)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     os.replace(staging, folder)
+    atomic.sync_folder(folder.parent)
     return name
+
+
+STAGING = re.compile(r"\.(?P<name>[0-9]{4}(?:-v[1-9][0-9]*)?)\.new-[0-9]+")
+
+
+def interrupted(root: Path) -> list[Path]:
+    """Staging folders under archive/ that a killed freeze or correction left behind."""
+    base = root / "archive"
+    found = sorted(base.iterdir()) if base.is_dir() else []
+    return [p for p in found if p.is_dir() and not p.is_symlink() and STAGING.fullmatch(p.name)]
+
+
+def recover(root: Path) -> list[ArchivedYear]:
+    """Finish a correction killed between its two renames; drop other half-written versions.
+
+    Only a correction can be caught with its year missing (the current version moved away,
+    the new one not yet in place): its complete, verified staging folder is moved in. Any other
+    staging folder is the unfinished work of a killed command, which left the archive as it
+    was; it is removed, and the command can simply be run again.
+    """
+    content = root / "content"
+    for folder in sorted(content.iterdir()) if content.is_dir() else []:
+        if folder.is_dir() and FOLDER.fullmatch(folder.name):
+            for tmp in atomic.leftovers(folder):  # a year.yaml rewrite that a kill cut short
+                tmp.unlink(missing_ok=True)
+    finished = []
+    for staging in interrupted(root):
+        name = STAGING.fullmatch(staging.name)["name"]  # type: ignore[index]
+        target = root / "archive" / name
+        scratch = Report()
+        archived = None
+        if not target.exists() and (staging / signing.SIGNATURE).is_file():  # written last
+            archived = read_manifest(staging, f"archive/{name}", scratch, name)
+        if (
+            archived is not None
+            and archived.folder == name
+            and archived.corrections
+            and (root / "archive" / archived.corrections[-1].previous).is_dir()
+            and verify(staging, f"archive/{name}", archived, scratch)
+        ):
+            os.replace(staging, target)
+            atomic.sync_folder(target.parent)
+            finished.append(archived)
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
+    return finished
+
+
+def unfinished_freeze(root: Path, number: int) -> tuple[ArchivedYear, bytes] | None:
+    """The archive a killed freeze left before marking year.yaml frozen, and the marked bytes.
+
+    It is recognised by what the freeze recorded: version 1, every file as in its manifest, and
+    the year's sources exactly as now with only `status:` changed to frozen.
+    """
+    folder = root / "archive" / str(number)
+    year_file = root / "content" / str(number) / "year.yaml"
+    if not (folder / MANIFEST).is_file() or not year_file.is_file():
+        return None
+    scratch = Report()
+    archived = read_manifest(folder, f"archive/{number}", scratch)
+    if archived is None or archived.version != 1 or archived.corrections:
+        return None
+    try:
+        marked = with_status(year_file, FROZEN)
+    except (ArchiveError, OSError):
+        return None
+    if marked == year_file.read_bytes():
+        return None  # already frozen: nothing was interrupted
+    rel = f"content/{number}/year.yaml"
+    if source_hashes(root, number, {rel: marked}) != archived.sources:
+        return None
+    if not verify(folder, f"archive/{number}", archived, scratch):
+        return None
+    return archived, marked
 
 
 def today() -> str:
@@ -311,6 +413,12 @@ def check_archives(root: Path, project: Project, report: Report) -> Archives:
         where = status_mark(root, year.number)
         if year.status == FROZEN and year.number not in current and not (root / "archive" / str(year.number)).exists():
             report.error(where, f"{year.number}年度的状态是 frozen，但没有存档 archive/{year.number}/；请用 python build.py freeze {year.number} 冻结。")
+        elif year.status != FROZEN and unfinished_freeze(root, year.number) is not None:
+            report.error(
+                where,
+                f"{year.number}年度的冻结没有完成（上次冻结在改写 year.yaml 之前被中断）："
+                f"请再运行一次 python build.py freeze {year.number}，它会完成这次冻结。",
+            )
         elif year.status != FROZEN and (root / "archive" / str(year.number)).exists():
             report.error(where, f"{year.number}年度已冻结存档（archive/{year.number}/），状态必须是 frozen，不能改回 {year.status}。")
         elif year.number in current and (changed := changed_sources(root, current[year.number])):
@@ -320,4 +428,14 @@ def check_archives(root: Path, project: Project, report: Report) -> Archives:
                 f"{year.number}年度已冻结，但冻结后改动了 {shown}：网站仍发布存档的版本，这些改动不会公开。"
                 f"如确需更正，请用 python build.py correct {year.number} --reason \"更正原因\"。",
             )
-    return Archives(versions, [s for a in current.values() for s in standings(root, a)])
+    found = []
+    for a in current.values():
+        try:
+            found.extend(standings(root, a))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            report.error(
+                Mark(f"archive/{a.folder}/results.json"),
+                "存档的 results.json 无法读取或格式不对，无法取得这一年度公布的结果。"
+                "已冻结的存档不能修改：请从版本库中恢复原来的文件。",
+            )
+    return Archives(versions, found)

@@ -50,6 +50,6 @@ class ParseCache:
                 result = exc
             self.entries[rel] = (digest, result)
         if isinstance(result, source.ParseFailure):
-            report.error(result.mark, result.message)
+            result.report(report)
             return None
         return result

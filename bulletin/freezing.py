@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
-from . import archive, render
+from . import archive, atomic, render, signing
 from .archive import Archives
 from .load import load_project
 from .model import FROZEN, PUBLISHED, ArchivedYear, Correction, Project
-from .problems import ArchiveError, DataError
+from .problems import ArchiveError, DataError, Report
 from .scoring import assess_year
 from .site import data_files, live_years, static_files
+from .source import ID
 
 
 def year_files(root: Path, project: Project, archives: Archives, number: int,
@@ -61,9 +63,16 @@ def _archived_year(project: Project, number: int, files: dict[str, bytes], versi
     )  # fmt: skip
 
 
-def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear:
+def freeze_year(
+    root: Path, number: int, day: str | None = None, key: Path | None = None
+) -> ArchivedYear:
     """Render a published year one last time into archive/<YEAR>/ and mark it frozen."""
     root = root.resolve()
+    archive.recover(root)
+    if (unfinished := archive.unfinished_freeze(root, number)) is not None:
+        archived, marked = unfinished  # a freeze killed before year.yaml was rewritten: finish it
+        atomic.write_bytes(root / "content" / str(number) / "year.yaml", marked)
+        return archived
     project, archives = _prepare(root, number)
     status = next(y.year.status for y in project.years if y.year.number == number)
     if status != PUBLISHED:
@@ -77,17 +86,23 @@ def freeze_year(root: Path, number: int, day: str | None = None) -> ArchivedYear
     files = year_files(root, project, archives, number)
     sources = archive.source_hashes(root, number, {f"content/{number}/year.yaml": marked})
     archived = _archived_year(project, number, files, 1, day or archive.today(), (), sources)
-    archive.write_archive(folder, files, archived)
-    year_file.write_bytes(marked)
+    secret = signing.secret_for(root, key)  # before anything is written
+    archive.write_archive(folder, files, archived, secret)
+    atomic.write_bytes(year_file, marked)  # a kill before this is finished by the next freeze
     return archived
 
 
-def correct_year(root: Path, number: int, reason: str, day: str | None = None) -> ArchivedYear:
+def correct_year(root: Path, number: int, reason: str, day: str | None = None,
+                 key: Path | None = None) -> ArchivedYear:  # fmt: skip
     """Publish a corrected version of a frozen year; the version it replaces stays as it was."""
     root = root.resolve()
     reason = reason.strip().rstrip("。")
     if not reason:
         raise ArchiveError("更正必须写明原因（--reason）。")
+    # A correction killed between its two renames is finished first, and that was this command.
+    for finished in archive.recover(root):
+        if finished.year == number:
+            return finished
     project, archives = _prepare(root, number)
     current = next((a for a in archives.current if a.year == number), None)
     if current is None:
@@ -111,5 +126,60 @@ def correct_year(root: Path, number: int, reason: str, day: str | None = None) -
     archived = _archived_year(
         project, number, files, current.version + 1, current.frozen, corrections, sources
     )
-    archive.publish_version(root, current, files, archived)  # writes the new version, then moves both
+    secret = signing.secret_for(root, key)  # before anything is written
+    # writes the new version, then moves both
+    archive.publish_version(root, current, files, archived, secret)
     return archived
+
+
+def sign_archives(root: Path, key: Path | None = None) -> list[str]:
+    """Sign every archived version whose manifest has no valid signature; return their folders.
+
+    Only a version whose every file still matches its manifest is signed: a signature vouches
+    for the manifest, so it must never be put on one that no longer describes the archive.
+    """
+    root = root.resolve()
+    secret = signing.secret_for(root, key)
+    keys = signing.public_keys(root)
+    base = root / "archive"
+    signed = []
+    for folder in sorted(base.iterdir()) if base.is_dir() else []:
+        if folder.name.startswith(".") or not folder.is_dir():
+            continue
+        rel = f"archive/{folder.name}"
+        report = Report()
+        archived = archive.read_manifest(folder, rel, report)
+        if archived is None or not archive.verify(folder, rel, archived, report):
+            raise DataError(report)
+        if signing.verify_folder(folder, rel, keys, Report()):
+            continue
+        data = (folder / archive.MANIFEST).read_bytes()
+        comment = signing.trusted_comment(archived.year, archived.version, archived.frozen)
+        atomic.write_text(folder / signing.SIGNATURE, signing.sign(secret, data, comment))
+        signed.append(folder.name)
+    return signed
+
+
+def make_key(root: Path, key: Path, name: str) -> tuple[Path, Path]:
+    """Create a key pair: the private key at `key` (never overwritten), the public one here."""
+    root = root.resolve()
+    if key.resolve().is_relative_to(root):
+        raise ArchiveError(f"私钥不能放在项目文件夹里（{key}）：它会被提交进版本库。请放在项目之外，例如默认位置。")
+    if key.exists():
+        raise ArchiveError(f"{key} 已经存在，不会覆盖。换密钥时请用 --key 指定一个新文件名（见 docs/signing.md）。")
+    if not ID.fullmatch(name):
+        raise ArchiveError(f"公钥名称“{name}”不合规范：只能用小写英文字母、数字和连字符。")
+    public = root / signing.KEYS / f"{name}.pub"
+    if public.exists():
+        raise ArchiveError(f"{signing.KEYS}/{name}.pub 已经存在，请换一个名称（--name）。")
+    secret = signing.new_key()
+    kid = signing.key_id_text(secret.key_id)
+    key.parent.mkdir(parents=True, exist_ok=True)
+    comment = f"bulletin secret key {kid} - keep it offline, never commit it"
+    text = signing.secret_key_text(secret, comment)
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by its owner only
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    public.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(public, signing.public_key_text(secret, f"minisign public key {kid}"))
+    return key, public

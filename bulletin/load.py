@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from .cache import ParseCache
+from .inputs import check_inputs
 from .model import DRAFT, Page, Project, Rubric, ScoreSheet, SiteConfig, Unit, Year, YearData
 from .problems import Mark, Report
 from .readers.files import Files, report_placeholder
@@ -28,6 +29,7 @@ def load_project(
 ) -> tuple[Project, Report]:
     """Read and validate a whole project (or one year of it)."""
     fs = Files(root, cache=cache)
+    check_inputs(fs.root, fs.report)
     site = read_site(fs)
     content = fs.root / "content"
     year_dirs = sorted(

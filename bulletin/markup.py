@@ -15,7 +15,7 @@ import re
 
 import markdown
 import nh3
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6", "hr",
@@ -23,15 +23,70 @@ TAGS = {
     "thead", "tr", "ul",
 }  # fmt: skip
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align", "scope"}, "td": {"align"}}
-ABSOLUTE = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+LINK_SCHEMES = ("http:", "https:", "mailto:")
 
 _md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
 
 
+def as_browser_reads(url: str) -> str:
+    """A URL as a browser's parser sees it: C0 controls and spaces trimmed, TAB/LF/CR removed,
+    and backslashes read as slashes (so `/\\host`, `\\\\host` and `/<TAB>/host` are `//host`)."""
+    url = url.strip("".join(map(chr, range(0x21))))
+    return re.sub(r"[\t\n\r]", "", url).replace("\\", "/")
+
+
+def relative(url: str) -> bool:
+    """Whether a URL is really relative: no scheme, no host, no hidden characters."""
+    seen = as_browser_reads(url)
+    if seen.startswith("//") or SCHEME.match(seen):
+        return False
+    return not any(ord(c) < 0x20 or ord(c) == 0x7F for c in seen)
+
+
 def _filter(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src" and ABSOLUTE.match(value):
+    if tag == "img" and attribute == "src" and not relative(value):
         return None  # no request to any other host
+    if tag == "a" and attribute == "href" and not relative(value):
+        if not as_browser_reads(value).lower().startswith(LINK_SCHEMES):
+            return None  # a protocol-relative or hidden-scheme link: not what it looks like
     return value
+
+
+MAX_LENGTH = 100_000  # characters of one text
+MAX_INDENT = 64  # columns before a line's text: 16 levels of nested lists
+MAX_QUOTES = 16  # nested `>` quotes
+MAX_BRACKETS = 16  # `[` nested or left open: Python-Markdown's link search is quadratic in them
+MAX_OPEN_TAGS = 500  # `<` left without `>`: likewise
+
+
+def problem(text: str) -> str | None:
+    """Why a Markdown text is too long or too deeply nested to render safely, or None."""
+    if len(text) > MAX_LENGTH:
+        return f"文字太长（{len(text)}个字符，最多{MAX_LENGTH}个），请分成几部分或删减。"
+    for line in text.splitlines():
+        body = line.lstrip(" \t")
+        indent = len(line[: len(line) - len(body)].expandtabs(4))
+        quotes = len(body) - len(body.lstrip("> "))
+        if indent > MAX_INDENT or body[:quotes].count(">") > MAX_QUOTES:
+            return f"列表或引用嵌套太深（缩进超过{MAX_INDENT}个空格或“>”超过{MAX_QUOTES}层），请减少嵌套层次。"
+    depth = deepest = 0
+    for char in text:
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "]" and depth:
+            depth -= 1
+    if deepest > MAX_BRACKETS or depth > MAX_BRACKETS:
+        return f"方括号“[”嵌套或没有配对的太多（超过{MAX_BRACKETS}个），请检查链接的写法。"
+    if text.count("<") - text.count(">") > MAX_OPEN_TAGS:
+        return f"没有配对的“<”太多（超过{MAX_OPEN_TAGS}个），请检查文字。"
+    return None
+
+
+def _plain(text: str) -> Markup:
+    """A text that `check` refuses, shown escaped: the build never hangs or overflows on it."""
+    return Markup("".join(f"<p>{escape(part)}</p>" for part in text.split("\n\n") if part.strip()))
 
 
 @functools.lru_cache(maxsize=4096)  # the preview renders the same opinions again and again
@@ -39,6 +94,8 @@ def to_html(text: str | None, shift_headings: bool = True) -> Markup:
     """Render Markdown and sanitise the result; the top heading becomes h2 under the page's h1."""
     if not text:
         return Markup("")
+    if problem(text) is not None:
+        return _plain(text)
     _md.reset()
     html = _md.convert(text)
     if shift_headings:

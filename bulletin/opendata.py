@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 
 from .scoring import UnitResult, YearResults, decimal_text
+from .xlsx import neutralised
 
 FIELDS = (
     "id", "name", "category", "rubric", "scored", "total", "rank", "tied", "grade", "weighted",
@@ -94,7 +95,9 @@ def _cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return decimal_text(value)
-    return str(value)
+    # Text (names, reasons, grades) that a spreadsheet would run as a formula gets a quote
+    # first, as OWASP advises; numbers are Decimals above and stay numbers.
+    return neutralised(str(value))
 
 
 def results_csv(results: YearResults) -> str:

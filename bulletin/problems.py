@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import click
@@ -16,7 +17,7 @@ class Mark:
     col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        return f"{one_line(self.path)}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,18 @@ class Problem:
 
 def one_line(message: str) -> str:
     """Keep a problem on one line even when it quotes a value written over several lines."""
-    return message.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "↵")
+    flat = message.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "↵")
+    if flat.isprintable():
+        return flat
+    # Other line breaks (U+2028, U+0085), control characters and bytes of a file name that were
+    # not UTF-8 would split the line or fail to print: show them as escapes.
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in HIDDEN else c
+        for c in flat
+    )
+
+
+HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # kept: spaces such as U+3000
 
 
 @dataclass
@@ -59,6 +71,30 @@ class Report:
     def sorted(self) -> list[Problem]:
         """Problems in file order, so a staff member can work down the list."""
         return sorted(self.problems, key=lambda p: (p.mark, p.severity, p.message))
+
+
+PER_FILE = 200  # problems printed per file: past that, one line says how many more there are
+
+
+def printed(problems: list[Problem], per_file: int = PER_FILE) -> list[str]:
+    """The lines to print for problems in file order: at most `per_file` for any one file."""
+    lines: list[str] = []
+    counts: dict[str, int] = {}
+    overflow: dict[str, int] = {}  # file -> index of the line that will say how many more
+    for problem in problems:
+        n = counts[problem.mark.path] = counts.get(problem.mark.path, 0) + 1
+        if n <= per_file:
+            lines.append(str(problem))
+        elif n == per_file + 1:
+            overflow[problem.mark.path] = len(lines)
+            lines.append("")
+    for path, at in overflow.items():
+        rest = counts[path] - per_file
+        lines[at] = (
+            f"{one_line(path)}：此文件还有 {rest} 个问题没有列出（只列出了前 {per_file} 个），"
+            "请先改正上面的问题再检查。"
+        )
+    return lines
 
 
 class BulletinError(click.ClickException):

@@ -60,13 +60,18 @@ def read_manifest(out: Path) -> Manifest | None:
     )
 
 
+def record_text(manifest: Manifest, swap: dict[str, str] | None = None) -> str:
+    """The record as JSON; `swap` names the folders of a switch (in the journal only)."""
+    record: dict = {"version": VERSION, **manifest.__dict__}
+    if swap is not None:
+        record["swap"] = swap
+    return json.dumps(record, ensure_ascii=False, indent=0, sort_keys=True)
+
+
 def write_manifest(out: Path, manifest: Manifest) -> None:
-    path = manifest_path(out)
-    record = {"version": VERSION, **manifest.__dict__}
-    text = json.dumps(record, ensure_ascii=False, indent=0, sort_keys=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    from .atomic import write_text
+
+    write_text(manifest_path(out), record_text(manifest))
 
 
 def input_stamp(root: Path, drafts: bool) -> str:
@@ -82,8 +87,13 @@ def input_stamp(root: Path, drafts: bool) -> str:
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()
             for name in sorted(filenames):
-                st = os.stat(os.path.join(dirpath, name))
-                h.update(f"{dirpath}/{name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:  # a dangling link: the load step reports it
+                    st = os.lstat(os.path.join(dirpath, name))
+                # fsencode: a file name that is not UTF-8 must not crash the build here
+                h.update(os.fsencode(os.path.join(dirpath, name)))
+                h.update(f"|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 

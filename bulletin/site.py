@@ -12,14 +12,13 @@ import contextlib
 import gc
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import archive, opendata, release, render, search, writer
+from . import archive, opendata, publish, release, render, search, signing, writer
 from .archive import Archives
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
@@ -83,6 +82,7 @@ def build_site(
     (a preview) that allows it marks its pages with a banner instead.
     """
     root, out = root.resolve(), out.resolve()
+    publish.recover(out)  # before any record is read: a killed build's switch is finished first
     stamp = input_stamp(root, drafts)
     if drafts:  # the banner of a year shown before its date goes when the date comes
         stamp += f"|{date.today().isoformat()}|{allow_future}"
@@ -126,7 +126,23 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     pages = list(render.Pages(result.years, archives.current, archives.standings, parts=parts, ahead=early))
     settle()
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        with publish.locked(out):
+            args = (project, archives, pages, result, stamp, previous, jobs, state, started)
+            return _publish(root, out, *args)
+    except publish.Busy:
+        report.error(Mark(out.as_posix()), "另一个生成过程正在写入这个输出文件夹，请等它结束后再运行。")
+        return result
+
+
+def _publish(root: Path, out: Path, project: Project, archives: Archives, pages: list[render.Page],
+             result: BuildResult, stamp: str, previous: Manifest | None, jobs: int,
+             state: BuildState | None, started: float) -> BuildResult:  # fmt: skip
+    """Build the complete new site beside the output folder, then switch it in whole."""
+    report = result.report
+    for path in publish.leftovers(out):  # ours, and dead: we hold the lock
+        publish.remove(path)
+    staging = publish.new_staging(out)
     try:
         output = Output(out, staging, previous)
         try:
@@ -248,9 +264,13 @@ def add_static_files(theme: Path, years: list[YearResults], output: Output) -> N
 
 
 def add_archived_files(root: Path, archives: Archives, output: Output) -> None:
+    """Each archived version as archived, with its manifest and signature, and the public keys."""
+    for rel, data in signing.published_keys(root).items():
+        output.add(rel, data)
     for archived in archives.versions:
         folder = root / "archive" / archived.folder
-        for name in [*archived.files, archive.MANIFEST]:  # the manifest too, for anyone to verify
+        # the manifest and its signature too, for anyone to verify
+        for name in [*archived.files, archive.MANIFEST, signing.SIGNATURE]:
             # verify: a copy of a frozen page edited in the output is put back as archived.
             output.add(f"{archived.folder}/{name}", (folder / name).read_bytes(), verify=True)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +15,8 @@ from pathlib import Path
 import jinja2
 
 from .problems import Mark
-from .record import Manifest, write_manifest
+from .publish import link_or_copy, swap
+from .record import Manifest
 
 PARALLEL_MIN = 400  # below this many pages, starting worker processes costs more than it saves
 
@@ -49,20 +48,45 @@ def template_problem(exc: jinja2.TemplateError, root: Path) -> RenderFailure:
     return RenderFailure(Mark(name or "theme/templates", line), f"模板错误：{exc.message or exc}")
 
 
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 class Output:
-    """Collects the files of the new site: unchanged ones stay, changed ones go to staging."""
+    """Builds the complete new site in `staging`: unchanged files linked, changed ones written.
+
+    `publish` then switches it in whole (see `publish`): the output folder is never a mix.
+    """
 
     def __init__(self, out: Path, staging: Path, previous: Manifest | None) -> None:
         self.out, self.staging, self.previous = out, staging, previous
         self.manifest = Manifest()
         self.written = 0
+        self._folders: set[Path] = {staging}
+
+    def _target(self, rel: str) -> Path:
+        if rel.startswith("/") or ".." in rel.split("/") or "\\" in rel or ":" in rel:
+            raise ValueError(f"refusing to write outside the output folder: {rel}")
+        target = self.staging / rel
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.update((target.parent, *target.parent.parents))
+        return target
+
+    def _keep(self, rel: str) -> bool:
+        """Link the published copy of a file into the new tree; False if it is not there."""
+        try:
+            link_or_copy(self.out / rel, self._target(rel))
+        except FileNotFoundError:
+            return False
+        return True
 
     def unchanged(self, rel: str, fingerprint: str) -> bool:
         """Whether the page can be kept from the last build without rendering it."""
         p = self.previous
         if p is None or p.pages.get(rel) != fingerprint or rel not in p.files:
             return False
-        if not (self.out / rel).is_file():
+        if not self._keep(rel):
             return False
         self.manifest.pages[rel] = fingerprint
         self.manifest.files[rel] = p.files[rel]
@@ -77,15 +101,15 @@ class Output:
         self.manifest.files[rel] = content_hash
         self.manifest.sizes[rel] = len(data)
         p = self.previous
-        if p is not None and p.files.get(rel) == content_hash and (self.out / rel).is_file():
-            published = (self.out / rel).read_bytes() if verify else None
-            if published is None or hashlib.sha256(published).hexdigest() == content_hash:
+        if p is not None and p.files.get(rel) == content_hash:
+            published = self.out / rel
+            try:
+                same = not verify or file_hash(published) == content_hash
+            except OSError:
+                same = False
+            if same and self._keep(rel):
                 return  # same bytes: never rewrite a file that did not change
-        if rel.startswith("/") or ".." in rel.split("/") or "\\" in rel or ":" in rel:
-            raise ValueError(f"refusing to write outside the output folder: {rel}")
-        target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        self._target(rel).write_bytes(data)
         self.written += 1
 
     def merge(self, share: Manifest, written: int) -> None:
@@ -95,35 +119,11 @@ class Output:
         self.written += written
 
     def publish(self) -> int:
-        """Move the staged files into place and delete what the new site no longer has."""
+        """Switch the complete new site in; return how many files of the last one it dropped."""
+        swap(self.out, self.staging, self.manifest)
         if self.previous is None:
-            # A clean build: swap the whole folder in (the old one is empty or was built by us).
-            old = None
-            if self.out.exists():
-                old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
-                os.replace(self.out, old)
-            os.replace(self.staging, self.out)
-            write_manifest(self.out, self.manifest)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
             return 0
-        for path in sorted(self.staging.rglob("*")):
-            if path.is_file():
-                target = self.out / path.relative_to(self.staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
-        removed = 0
-        for rel in sorted(set(self.previous.files) - set(self.manifest.files)):
-            target = self.out / rel
-            if target.is_file():
-                target.unlink()
-                removed += 1
-                for parent in target.parents:
-                    if parent == self.out or any(parent.iterdir()):
-                        break
-                    parent.rmdir()
-        write_manifest(self.out, self.manifest)
-        return removed
+        return len(set(self.previous.files) - set(self.manifest.files))
 
 
 @dataclass(frozen=True)

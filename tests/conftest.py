@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 import sys
@@ -157,6 +158,7 @@ def copy_sample(dest: Path) -> None:
     year = str(SAMPLE_YEAR)
     (dest / "content").mkdir(parents=True)
     shutil.copy2(REPO / "content" / "site.yaml", dest / "content" / "site.yaml")
+    shutil.copytree(REPO / "content" / "signing", dest / "content" / "signing")
     shutil.copytree(REPO / "content" / year, dest / "content" / year)
     shutil.copytree(REPO / "rubrics" / year, dest / "rubrics" / year)
     shutil.copytree(REPO / "scores" / year, dest / "scores" / year)
@@ -290,6 +292,17 @@ scores:
   progress: 5
 """,
 }
+
+
+# The sample's public key, so that tests can freeze and correct with its test-only private key.
+TINY["content/signing/sample.pub"] = (REPO / "content/signing/sample.pub").read_text(encoding="utf-8")
+SAMPLE_KEY = REPO / "tests" / "fixtures" / "signing" / "sample-test-only.key"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def sample_signing_key() -> None:
+    """Freeze and correct sign with the sample's test-only key, never a key of the machine."""
+    os.environ["BULLETIN_SIGNING_KEY"] = str(SAMPLE_KEY)
 
 
 @pytest.fixture

@@ -110,7 +110,7 @@ def test_freeze_writes_every_page_and_a_manifest_of_their_sha256(frozen):
     assert sorted(p.name for p in (frozen / "archive").iterdir()) == ["2014"]
     data = manifest(frozen)
     on_disk = hashes(folder)
-    assert on_disk.pop("manifest.json")
+    assert on_disk.pop("manifest.json") and on_disk.pop("manifest.json.minisig")  # and its signature
     assert data["files"] == on_disk  # every file listed, every hash right, nothing else there
     assert {k: data[k] for k in ("format", "year", "version", "frozen", "corrections")} == {
         "format": 1, "year": 2014, "version": 1, "frozen": FREEZE_DATE, "corrections": [],
@@ -286,7 +286,8 @@ def edit_manifest_hash(root: Path) -> list[str]:
     data = manifest(root)
     data["files"]["results.csv"] = "0" * 64
     (root / "archive/2014/manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    return ["archive/2014/results.csv:1:1"]
+    # the file no longer matches, and the edited manifest no longer matches its signature
+    return ["archive/2014/manifest.json.minisig:1:1", "archive/2014/results.csv:1:1"]
 
 
 def stray_folder(root: Path) -> list[str]:
@@ -524,7 +525,7 @@ def test_corrected_manifest_records_version_and_corrections(corrected):
     assert (v3["version"], v3["corrections"]) == (3, [first, second])
     assert v1["frozen"] == v2["frozen"] == v3["frozen"] == FREEZE_DATE
     on_disk = hashes(corrected.root / "archive" / "2014")
-    on_disk.pop("manifest.json")
+    on_disk.pop("manifest.json"), on_disk.pop("manifest.json.minisig")
     assert v3["files"] == on_disk
     fgw = [results(corrected.root / "archive", f)["fgw"]["items"]["plan"] for f in ("2014-v1", "2014-v2", "2014")]
     assert [decimal_text(x) for x in fgw] == ["14.2", "2", "2"]
@@ -661,7 +662,7 @@ def test_an_old_version_no_correction_made_is_an_error(tmp_path, corrected, cli)
     (root / "archive/2014-v5/manifest.json").write_text(json.dumps(data), encoding="utf-8")
     done = invoke(cli, root, "check")
     assert done.code == 1, done.output
-    assert done.marks() == ["archive/2014-v5:1:1"]
+    assert done.marks() == ["archive/2014-v5:1:1", "archive/2014-v5/manifest.json.minisig:1:1"]
 
 
 def test_a_correction_that_fails_midway_leaves_the_archive_as_it_was(frozen_project, monkeypatch):

@@ -26,7 +26,7 @@ def test_mistyped_command_suggests_the_whole_command(cli):
     assert lines(result)[1] == "查看帮助：python build.py --help"
     assert lines(result)[-1] == (
         "错误：没有这个命令“chek”。是否想输入 python build.py check？可用的命令："
-        "build、check、correct、freeze、import、init、new-year、serve、sheets。"
+        "build、check、correct、freeze、import、init、keygen、new-year、serve、sheets、sign。"
     )
 
 

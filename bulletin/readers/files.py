@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import source
+from .. import markup, source
 from ..cache import ParseCache
+from ..inputs import bad_name
 from ..problems import Mark, Report
 from ..source import Mapping, Node, Sequence, describe
 
@@ -61,6 +63,16 @@ def sequence(node: Node, report: Report, what: str) -> tuple[Node, ...]:
     return ()
 
 
+def check_markdown(text: str | None, mark: Mark, report: Report, what: str) -> str | None:
+    """A Markdown text, or None (reported) if it is too long or nested to render safely."""
+    if text is None:
+        return None
+    if (why := markup.problem(text)) is not None:
+        report.error(mark, f"{what}：{why}")
+        return None
+    return text
+
+
 def key_mark(node: Node, key: str) -> Mark:
     """Where a mapping's key is written, to point at something that is missing under it."""
     k = node.key(key) if isinstance(node, Mapping) else None
@@ -90,7 +102,10 @@ class Files:
             if folder is None:
                 folder = path.parent.resolve().is_relative_to(self.root)
                 self._safe_folders[path.parent] = folder
-            inside = folder and (not path.is_symlink() or path.resolve().is_relative_to(self.root))
+            link = path.is_symlink()
+            inside = folder and (not link or path.resolve().is_relative_to(self.root))
+            if inside and not stat.S_ISREG(path.stat().st_mode):
+                return False  # a pipe or a device would hang the read: `inputs` reports it
         except OSError:
             inside = False
         if not inside:
@@ -112,8 +127,8 @@ class Files:
             return []
         found = []
         for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or path.is_dir():
-                continue
+            if path.name.startswith(".") or path.is_dir() or bad_name(path.name):
+                continue  # a name that cannot be shown is reported by `inputs`
             if path.suffix == suffix:
                 found.append(path)
             elif suffix == ".yaml" and path.suffix in (".yml", ".YAML", ".Yaml"):

@@ -9,7 +9,7 @@ from .. import source
 from ..model import Page
 from ..problems import Mark
 from ..source import Node, as_date, as_text
-from .files import PLACEHOLDER, Files, fields, placeholder
+from .files import PLACEHOLDER, Files, check_markdown, fields, placeholder
 
 FRONT_MATTER = ("title", "number", "recipients", "date", "cc", "printed_by", "printed_on")
 NAMES = {"title": "标题（title）", "number": "文号（number）", "recipients": "主送单位（recipients）"}
@@ -37,7 +37,7 @@ def read_page(fs: Files, path: Path, pending: Pending | None = None) -> Page | N
     try:
         text = source.read_text(path, rel)
     except source.ParseFailure as exc:
-        r.error(exc.mark, exc.message)
+        exc.report(r)
         return None
     meta: dict[str, Node] = {}
     body = text
@@ -72,6 +72,9 @@ def read_page(fs: Files, path: Path, pending: Pending | None = None) -> Page | N
         count = body.count(PLACEHOLDER)
         more = f"（共 {count} 处，这是第一处）" if count > 1 else ""
         pending.append((Mark(rel, line, col), f"{path.name} 的正文{more}"))
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    if check_markdown(body, Mark(rel, body_line), r, "正文") is None:
+        return None
     title = as_text(meta["title"], r, "标题") if "title" in meta else None
     if title is None:
         heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)

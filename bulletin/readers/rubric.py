@@ -20,7 +20,7 @@ from ..model import (
 )
 from ..problems import Mark, Report
 from ..source import Mapping, Node, Sequence, as_decimal, as_id, as_text, describe
-from .files import fields, sequence
+from .files import check_markdown, fields, sequence
 
 TYPE_NAMES = {SCORE: "打分", CHOICE: "单选", BEST_OF: "择优"}
 REQUIRED = ("id", "title", "total", "dimensions")
@@ -36,6 +36,8 @@ def read_rubric(node: Node, path: Path, r: Report) -> Rubric | None:
     title = as_text(f["title"], r, "评分标准标题")
     total = as_decimal(f["total"], r, "总分（total）")
     description = _optional_text(f, "description", r, "说明")
+    if description is not None:
+        description = check_markdown(description, f["description"].mark, r, "说明（description）")
     short_title = as_text(f["short_title"], r, "简称（short_title）") if "short_title" in f else None
     seen: dict[str, Mark] = {}
     dims = sequence(f["dimensions"], r, "dimensions")

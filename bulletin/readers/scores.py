@@ -20,7 +20,7 @@ from ..model import (
 )
 from ..problems import Report
 from ..source import Mapping, Node, Sequence, as_decimal, as_id, as_text, describe
-from .files import fields, key_mark, sequence
+from .files import check_markdown, fields, key_mark, sequence
 
 
 def read_sheet(
@@ -66,6 +66,8 @@ def read_sheet(
         else:
             r.error(n.mark, f"notes 应为“评分项编号: 备注”的映射，实际是{describe(n)}。")
     opinion = as_text(f["opinion"], r, "考核意见（opinion）", required=False) if "opinion" in f else None
+    if opinion is not None:
+        opinion = check_markdown(opinion, f["opinion"].mark, r, "考核意见（opinion）")
     evidence = []
     for e in sequence(f["evidence"], r, "印证资料（evidence）") if "evidence" in f else ():
         ef = fields(e, r, "印证资料", ("title",), ("note",))
