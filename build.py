@@ -35,13 +35,13 @@ def project_root() -> Path:
     return root
 
 
-def disk_errors(command):  # noqa: ANN001, ANN201 - wraps a click command's callback
+def disk_errors(command):
     """Turn a failed write (full disk, no permission) into a message instead of a traceback."""
     import errno
     import functools
 
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except OSError as exc:
@@ -62,15 +62,19 @@ def disk_errors(command):  # noqa: ANN001, ANN201 - wraps a click command's call
 
 
 @click.group(name=PROG, cls=clizh.Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="项目文件夹（用 init 建立的）；默认是本工具所在的文件夹。")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="项目文件夹（用 init 建立的）；默认是本工具所在的文件夹。",
+)
 @click.pass_context
 def cli(ctx: click.Context, project: Path | None) -> None:
     """考核结果通报网站生成工具：检查数据、计算得分和排名、生成通报网站。"""
     ctx.obj = project
 
 
-def _print_problems(report, err: bool = False) -> None:  # noqa: ANN001
+def _print_problems(report, err: bool = False) -> None:
     from bulletin.problems import printed
 
     for line in printed(report.sorted()):
@@ -83,7 +87,9 @@ def check(year: int | None) -> None:
     """检查全部数据，列出每一个问题（文件:行:列）。"""
     root = project_root()
     if year is not None and not (root / "content" / str(year)).is_dir():
-        raise click.BadParameter(f"没有 {year} 年度（缺少 content/{year}/ 文件夹）。", param_hint="--year")
+        raise click.BadParameter(
+            f"没有 {year} 年度（缺少 content/{year}/ 文件夹）。", param_hint="--year"
+        )
     project, report = checking.check(root, year)
     _print_problems(report)
     click.echo(checking.summary(project, report))
@@ -93,18 +99,28 @@ def check(year: int | None) -> None:
 
 @cli.command()
 @click.option("--drafts", is_flag=True, help="同时生成草稿（draft）年度。")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, show_default="site",
-              help="输出文件夹。")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    show_default="site",
+    help="输出文件夹。",
+)
 @click.option("--full", is_flag=True, help="忽略上次的生成记录，重新生成每一页。")
-@click.option("--allow-future", is_flag=True,
-              help="允许提前发布：通报日期还没有到的已发布（published）年度也生成。")
+@click.option(
+    "--allow-future",
+    is_flag=True,
+    help="允许提前发布：通报日期还没有到的已发布（published）年度也生成。",
+)
 @disk_errors
 def build(drafts: bool, out: Path | None, full: bool, allow_future: bool) -> None:
     """检查数据并生成静态网站；有错误时不改动原有网站。"""
     from bulletin.site import build_site
 
     root = project_root()
-    result = build_site(root, out or root / "site", drafts=drafts, full=full, allow_future=allow_future)
+    result = build_site(
+        root, out or root / "site", drafts=drafts, full=full, allow_future=allow_future
+    )
     _print_problems(result.report, err=True)
     if result.report.errors:
         raise DataError(result.report)
@@ -115,14 +131,20 @@ def build(drafts: bool, out: Path | None, full: bool, allow_future: bool) -> Non
         f"对外发布时，把整个 {target.name} 文件夹的内容上传到网站服务器。"
     )
     if os.environ.get("BULLETIN_TIMINGS"):
-        click.echo(" ".join(f"{step} {seconds:.2f}s" for step, seconds in result.timings.items()), err=True)
+        click.echo(
+            " ".join(f"{step} {seconds:.2f}s" for step, seconds in result.timings.items()), err=True
+        )
 
 
 @cli.command()
 @click.argument("year", type=YEAR)
 @click.option("--date", "day", help="冻结日期（默认今天），格式 2015-01-25。")
-@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。")
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。",
+)
 @disk_errors
 def freeze(year: int, day: str | None, key: Path | None) -> None:
     """冻结已发布的年度：最后生成一次存入 archive/<YEAR>/，此后原样发布。"""
@@ -143,8 +165,12 @@ def freeze(year: int, day: str | None, key: Path | None) -> None:
 @click.argument("year", type=YEAR)
 @click.option("--reason", required=True, help="更正原因，会显示在更正后的每一页上。")
 @click.option("--date", "day", help="更正日期（默认今天），格式 2016-03-01。")
-@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。")
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。",
+)
 @disk_errors
 def correct(year: int, reason: str, day: str | None, key: Path | None) -> None:
     """发布已冻结年度的更正版：原版本原样保留在 archive/<YEAR>-v<N>/。"""
@@ -163,8 +189,12 @@ def correct(year: int, reason: str, day: str | None, key: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="私钥保存位置（默认 ~/.bulletin/signing.key，必须在项目文件夹之外）。")
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="私钥保存位置（默认 ~/.bulletin/signing.key，必须在项目文件夹之外）。",
+)
 @click.option("--name", default=None, help="公钥文件名（默认按年份，如 office-2026）。")
 def keygen(key: Path | None, name: str | None) -> None:
     """生成本单位的签名密钥：私钥存在项目之外，公钥放进 content/signing/。"""
@@ -182,8 +212,12 @@ def keygen(key: Path | None, name: str | None) -> None:
 
 
 @cli.command()
-@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。")
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。",
+)
 @disk_errors
 def sign(key: Path | None) -> None:
     """为还没有有效签名的存档清单签名（例如启用签名之前冻结的年度、换用新密钥之后）。"""
@@ -193,7 +227,9 @@ def sign(key: Path | None) -> None:
         signed = sign_archives(project_root(), key)
     except DataError as exc:
         _print_problems(exc.report, err=True)
-        raise click.ClickException("存档文件与清单不符，不能签名：签名只能证明没有改动过的存档。") from None
+        raise click.ClickException(
+            "存档文件与清单不符，不能签名：签名只能证明没有改动过的存档。"
+        ) from None
     if signed:
         click.echo(
             f"已为 {len(signed)} 个存档签名：{'、'.join(signed)}。"
@@ -211,15 +247,25 @@ def _iso_date(day: str | None) -> str | None:
     try:
         return date.fromisoformat(day).isoformat()
     except ValueError:
-        raise click.BadParameter(f"日期格式应为 2015-01-25，实际是“{day}”。", param_hint="--date") from None
+        raise click.BadParameter(
+            f"日期格式应为 2015-01-25，实际是“{day}”。", param_hint="--date"
+        ) from None
 
 
 @cli.command()
 @click.argument("year", type=YEAR)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="输出文件夹（默认 sheets/<YEAR>/）。")
-@click.option("--experts", type=click.IntRange(0, 30), default=None,
-              help="每组专家人数（默认按已有评分中最多的专家人数）。")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="输出文件夹（默认 sheets/<YEAR>/）。",
+)
+@click.option(
+    "--experts",
+    type=click.IntRange(0, 30),
+    default=None,
+    help="每组专家人数（默认按已有评分中最多的专家人数）。",
+)
 @click.option("--per-expert", is_flag=True, help="每位专家一个工作簿（默认每个专家组一个）。")
 def sheets(year: int, out: Path | None, experts: int | None, per_expert: bool) -> None:
     """生成发给专家的评分表（Excel工作簿），已填入 scores/ 中现有的分数。"""
@@ -231,15 +277,21 @@ def sheets(year: int, out: Path | None, experts: int | None, per_expert: bool) -
         paths = make_sheets(root, year, target, experts, per_expert)
     except DataError as exc:
         _print_problems(exc.report, err=True)
-        raise click.ClickException(f"{year} 年度的数据有 {len(exc.report.errors)} 个错误，请先修正（见上），未生成评分表。") from None
+        raise click.ClickException(
+            f"{year} 年度的数据有 {len(exc.report.errors)} 个错误，请先修正（见上），未生成评分表。"
+        ) from None
     for path in paths:
         click.echo(f"已生成 {_shown(path, root)}")
-    click.echo(f"共 {len(paths)} 个评分表工作簿。发给专家填写后，用 python build.py import {year} 文件名.xlsx 导入。")
+    click.echo(
+        f"共 {len(paths)} 个评分表工作簿。发给专家填写后，用 python build.py import {year} 文件名.xlsx 导入。"
+    )
 
 
 @cli.command("import")
 @click.argument("year", type=YEAR)
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def import_(year: int, files: tuple[Path, ...]) -> None:
     """导入专家填好的评分表，逐格检查后写入 scores/<YEAR>/；有任何错误则不改动任何文件。"""
     from bulletin.importing import import_workbooks
@@ -251,7 +303,9 @@ def import_(year: int, files: tuple[Path, ...]) -> None:
     for line in outcome.lines:
         click.echo(line)
     if outcome.problems:
-        raise click.ClickException(f"发现 {len(outcome.problems)} 个错误，scores/ 下的文件都没有改动。请按上面的提示修改评分表后重新导入。")
+        raise click.ClickException(
+            f"发现 {len(outcome.problems)} 个错误，scores/ 下的文件都没有改动。请按上面的提示修改评分表后重新导入。"
+        )
     click.echo(outcome.summary)
 
 
@@ -290,9 +344,11 @@ def init(folder: Path, sample: bool, year: int | None) -> None:
     number = year or date.today().year
     written = init_project(folder, HERE, number, sample)
     where = folder.resolve()
-    click.echo(f"已在 {where} 建立新项目（{len(written)} 个文件）。先看其中的 README.md，按顺序修改数据。")
-    click.echo(f"检查数据：python build.py --project \"{where}\" check")
-    click.echo(f"生成网站：python build.py --project \"{where}\" build --drafts")
+    click.echo(
+        f"已在 {where} 建立新项目（{len(written)} 个文件）。先看其中的 README.md，按顺序修改数据。"
+    )
+    click.echo(f'检查数据：python build.py --project "{where}" check')
+    click.echo(f'生成网站：python build.py --project "{where}" build --drafts')
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -303,10 +359,18 @@ def _shown(path: Path, root: Path) -> str:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；默认只有本机能打开。")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="预览文件夹（默认在本用户的缓存文件夹里，不在项目中，退出时删除；不能是 site/）。")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址；默认只有本机能打开。"
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。"
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="预览文件夹（默认在本用户的缓存文件夹里，不在项目中，退出时删除；不能是 site/）。",
+)
 def serve(host: str, port: int, out: Path | None) -> None:
     """本机预览（含草稿）：保存文件后页面自动刷新，数据有错时页面上列出每个错误。"""
     from bulletin.serve import serve as run_preview

@@ -97,39 +97,78 @@ class DimensionDef:
 
 
 DIMENSIONS = (
-    DimensionDef("key-tasks", "重点任务", (
-        ItemDef("plan", "转型综改《行动计划》按规定时限编制出台情况", 8),
-        ItemDef("task-plans", "重点改革任务工作方案制定情况", 8),
-        ItemDef("progress", "重点任务推进落实情况及效果", 20, experts=True, variants=True),
-        ItemDef("local-progress", "本级《行动计划》重点任务推进落实情况", 10),
-        ItemDef("cooperation", "省、市、县合作情况（以文件、函等形式的沟通合作情况）", 5),
-        ItemDef("supervision", "重点任务督查督办及问题整改情况", 5),
-        ItemDef("problem-solving", "改革中遇到的重大问题协调解决情况", 4),
-    )),
-    DimensionDef("daily", "日常工作", (
-        ItemDef("breakdown", "任务细化分解情况", 3),
-        ItemDef("information", "转型综改信息报送数量、质量", 3),
-        ItemDef("articles", "在省级及以上报纸和省转型综改动态等媒体上发表文章", 3),
-        ItemDef("meetings", "按要求参加省市转型综改工作会议情况", 2),
-        ItemDef("summary", "按规定要求报送转型综改工作进展总结材料情况", 3),
-        ItemDef("reporter", "按汇报人级别赋分", 3, "choice", (("正职", 3), ("副职", 2), ("科级", 1)),
-                description="单位正职汇报3分、副职汇报2分、科级汇报1分"),
-        ItemDef("coordination", "牵头部门与配合部门沟通协作机制建立落实情况", 3),
-    )),
-    DimensionDef("innovation", "改革创新", (
-        ItemDef("reform-innovation", "改革创新", 6, "best-of", (("一类", 6), ("二类", 6)),
+    DimensionDef(
+        "key-tasks",
+        "重点任务",
+        (
+            ItemDef("plan", "转型综改《行动计划》按规定时限编制出台情况", 8),
+            ItemDef("task-plans", "重点改革任务工作方案制定情况", 8),
+            ItemDef("progress", "重点任务推进落实情况及效果", 20, experts=True, variants=True),
+            ItemDef("local-progress", "本级《行动计划》重点任务推进落实情况", 10),
+            ItemDef("cooperation", "省、市、县合作情况（以文件、函等形式的沟通合作情况）", 5),
+            ItemDef("supervision", "重点任务督查督办及问题整改情况", 5),
+            ItemDef("problem-solving", "改革中遇到的重大问题协调解决情况", 4),
+        ),
+    ),
+    DimensionDef(
+        "daily",
+        "日常工作",
+        (
+            ItemDef("breakdown", "任务细化分解情况", 3),
+            ItemDef("information", "转型综改信息报送数量、质量", 3),
+            ItemDef("articles", "在省级及以上报纸和省转型综改动态等媒体上发表文章", 3),
+            ItemDef("meetings", "按要求参加省市转型综改工作会议情况", 2),
+            ItemDef("summary", "按规定要求报送转型综改工作进展总结材料情况", 3),
+            ItemDef(
+                "reporter",
+                "按汇报人级别赋分",
+                3,
+                "choice",
+                (("正职", 3), ("副职", 2), ("科级", 1)),
+                description="单位正职汇报3分、副职汇报2分、科级汇报1分",
+            ),
+            ItemDef("coordination", "牵头部门与配合部门沟通协作机制建立落实情况", 3),
+        ),
+    ),
+    DimensionDef(
+        "innovation",
+        "改革创新",
+        (
+            ItemDef(
+                "reform-innovation",
+                "改革创新",
+                6,
+                "best-of",
+                (("一类", 6), ("二类", 6)),
                 description="一类是当年确定的改革有重大体制机制创新和突破，得到市级以上政府认可或推广的；"
-                "二类是争取到国家、省级专项改革试点的。两个类别不累计，总加分不超过6分"),
-        ItemDef("pilot-project", "争取国家、省、市改革试点情况", 4, "best-of",
-                (("国家级", 4), ("省级", 3), ("市级", 2))),
-    )),
-    DimensionDef("evaluation", "综合评价", (
-        ItemDef("expert-review", "专家组现场评议", 4, experts=True),
-        ItemDef("satisfaction", "服务对象满意度测评", 3, experts=True),
-        ItemDef("self-report", "自查报告报送情况", 2, "choice", (("按时", 2), ("逾期", 1), ("未报", 0))),
-        ItemDef("archive", "印证资料归档整理情况", 1),
-    )),
-)  # fmt: skip
+                "二类是争取到国家、省级专项改革试点的。两个类别不累计，总加分不超过6分",
+            ),
+            ItemDef(
+                "pilot-project",
+                "争取国家、省、市改革试点情况",
+                4,
+                "best-of",
+                (("国家级", 4), ("省级", 3), ("市级", 2)),
+            ),
+        ),
+    ),
+    DimensionDef(
+        "evaluation",
+        "综合评价",
+        (
+            ItemDef("expert-review", "专家组现场评议", 4, experts=True),
+            ItemDef("satisfaction", "服务对象满意度测评", 3, experts=True),
+            ItemDef(
+                "self-report",
+                "自查报告报送情况",
+                2,
+                "choice",
+                (("按时", 2), ("逾期", 1), ("未报", 0)),
+            ),
+            ItemDef("archive", "印证资料归档整理情况", 1),
+        ),
+    ),
+)
 ITEMS = tuple(item for d in DIMENSIONS for item in d.items)
 assert len(ITEMS) == 20 and sum(d.points for d in DIMENSIONS) == 100
 
@@ -144,14 +183,24 @@ class RubricDef:
 
 RUBRICS = {
     "county": RubricDef(
-        "county", "县(区)转型综改{year}年度考核评分标准总表", "pilot",
-        ("省级试点县(区)推进落实重点任务效果及先进经验推广情况", "其他县(区)推进落实重点任务情况及效果"),
+        "county",
+        "县(区)转型综改{year}年度考核评分标准总表",
+        "pilot",
+        (
+            "省级试点县(区)推进落实重点任务效果及先进经验推广情况",
+            "其他县(区)推进落实重点任务情况及效果",
+        ),
     ),
     "department": RubricDef(
-        "department", "市直部门转型综改{year}年度“三重”任务考核评分标准总表", "counterpart",
-        ("有省直对口部门的牵头单位推进落实重点任务及市厅合作情况", "其他牵头单位推进落实重点任务情况及效果"),
+        "department",
+        "市直部门转型综改{year}年度“三重”任务考核评分标准总表",
+        "counterpart",
+        (
+            "有省直对口部门的牵头单位推进落实重点任务及市厅合作情况",
+            "其他牵头单位推进落实重点任务情况及效果",
+        ),
     ),
-}  # fmt: skip
+}
 
 # ---------------------------------------------------------------------------------------------
 # Names and text
@@ -159,9 +208,27 @@ RUBRICS = {
 PLACE_FIRST = "平盂阳泉昔寿和左榆太晋长安宁丰华兴利康庆福德昌盛永清明光荣启正元文武桥林溪湖川泽汾漳"
 PLACE_SECOND = "定县城郊矿山河东西南北中新源谷原峪口坪岭台庄关沟堡头湾营川阳阴泉水石岩坡店桥涧"
 DEPARTMENTS = (
-    "发改委", "经信委", "农委", "环保局", "国土局", "住建局", "财政局", "金融办", "统计局", "水务局",
-    "编办", "人社局", "教育局", "民政局", "文广局", "卫生局", "体育局", "投促局", "中小企业局", "规划局",
-)  # fmt: skip
+    "发改委",
+    "经信委",
+    "农委",
+    "环保局",
+    "国土局",
+    "住建局",
+    "财政局",
+    "金融办",
+    "统计局",
+    "水务局",
+    "编办",
+    "人社局",
+    "教育局",
+    "民政局",
+    "文广局",
+    "卫生局",
+    "体育局",
+    "投促局",
+    "中小企业局",
+    "规划局",
+)
 RENAMED_SUFFIX = ("发改委", "发展和改革委员会")
 
 OPENERS = (
@@ -233,12 +300,16 @@ def opinion(rng: random.Random, name: str) -> str:
     problems = rng.sample(PROBLEMS, 2)
     suggestions = rng.sample(SUGGESTIONS, 3)
     return (
-        rng.choice(OPENERS).format(name=name) + "".join(strengths) + "\n\n"
-        + "**存在的不足**：" + "".join(problems) + "\n\n"
+        rng.choice(OPENERS).format(name=name)
+        + "".join(strengths)
+        + "\n\n"
+        + "**存在的不足**："
+        + "".join(problems)
+        + "\n\n"
         + "建议：\n\n"
         + "".join(f"- {s}\n" for s in suggestions[:-1])
         + f"- {suggestions[-1].rstrip('；')}。\n"
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,8 +375,16 @@ def make_unit(index: int, total: int, rng: random.Random) -> UnitDef:
         rubric, attribute = "department", "counterpart"
         uid = f"d{index:05d}"
     tasks = tuple(rng.sample(TASKS, rng.choice((0, 0, 1, 2))))
-    return UnitDef(index, uid, unit_name(index, county), category, rubric,
-                   {attribute: rng.random() < 0.4}, 1 if county or category == "reform" else 2, tasks)  # fmt: skip
+    return UnitDef(
+        index,
+        uid,
+        unit_name(index, county),
+        category,
+        rubric,
+        {attribute: rng.random() < 0.4},
+        1 if county or category == "reform" else 2,
+        tasks,
+    )
 
 
 def round_to(value: Decimal, step: Decimal) -> Decimal:
@@ -496,9 +575,25 @@ PLAIN_UNSAFE = set(":#,[]{}&*!|>'\"%@`\\")
 
 def text(value: str) -> str:
     """A YAML scalar for text: plain when that is unambiguous, else double-quoted."""
-    if not value or value[0] in "-?: " or value[-1] == " " or PLAIN_UNSAFE & set(value) or value.lower() in (
-        "yes", "no", "on", "off", "true", "false", "null", "y", "n", "~",
-    ):  # fmt: skip
+    if (
+        not value
+        or value[0] in "-?: "
+        or value[-1] == " "
+        or PLAIN_UNSAFE & set(value)
+        or value.lower()
+        in (
+            "yes",
+            "no",
+            "on",
+            "off",
+            "true",
+            "false",
+            "null",
+            "y",
+            "n",
+            "~",
+        )
+    ):
         return json.dumps(value, ensure_ascii=False)
     return value
 
@@ -660,11 +755,16 @@ def write_project(project: ProjectDef, dest: Path) -> dict:
             write(dest / "scores" / y / f"{unit.id}.yaml", sheet_yaml(unit, year.sheets[unit.id]))
         expected[y] = {
             r.unit.id: [
-                decimal_text(r.total), r.rank, r.tied, r.grade, decimal_text(r.weighted or Decimal(0)),
-                r.commendation_reason is not None, r.rectification_reason is not None,
+                decimal_text(r.total),
+                r.rank,
+                r.tied,
+                r.grade,
+                decimal_text(r.weighted or Decimal(0)),
+                r.commendation_reason is not None,
+                r.rectification_reason is not None,
             ]
             for r in assess(year)
-        }  # fmt: skip
+        }
     # The "one score file changed" measurement rewrites one plain score of the newest year.
     newest = project.years[-1]
     target = newest.units[0]
@@ -931,15 +1031,21 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
         results = list(by_year[year.year].values())
         before = by_year.get(year.year - 1, {})
         rubric_titles = {r.id: r.title.format(year=year.year) for r in RUBRICS.values()}
-        pages.append((f"{y}/_index", {
-            "title": f"关于{year.year}年度转型综改考核结果的通报",
-            "year": year.year,
-            "number": f"阳综改组办发〔{year.year + 1}〕1号",
-            "recipients": "各县（区）人民政府，开发区管委会，市直各有关单位",
-            "date_text": f"{year.year + 1}年1月20日",
-            "categories": [{"id": c, "title": t} for c, t in CATEGORIES],
-            "rubrics": [{"id": k, "title": v} for k, v in rubric_titles.items()],
-        }, bulletin_md(project, year).split("---\n", 2)[2]))  # fmt: skip
+        pages.append(
+            (
+                f"{y}/_index",
+                {
+                    "title": f"关于{year.year}年度转型综改考核结果的通报",
+                    "year": year.year,
+                    "number": f"阳综改组办发〔{year.year + 1}〕1号",
+                    "recipients": "各县（区）人民政府，开发区管委会，市直各有关单位",
+                    "date_text": f"{year.year + 1}年1月20日",
+                    "categories": [{"id": c, "title": t} for c, t in CATEGORIES],
+                    "rubrics": [{"id": k, "title": v} for k, v in rubric_titles.items()],
+                },
+                bulletin_md(project, year).split("---\n", 2)[2],
+            )
+        )
         for rubric in RUBRICS.values():
             dims = []
             for d in DIMENSIONS:
@@ -951,13 +1057,28 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
                             f"{rubric.attribute}={v}：{t}"
                             for v, t in zip(("true", "false"), rubric.variant_titles, strict=True)
                         )
-                    items.append({"title": i.title, "points": str(i.points), "type": TYPE_NAMES[i.type],
-                                  "detail": "。".join(filter(None, (i.description, detail)))})  # fmt: skip
+                    items.append(
+                        {
+                            "title": i.title,
+                            "points": str(i.points),
+                            "type": TYPE_NAMES[i.type],
+                            "detail": "。".join(filter(None, (i.description, detail))),
+                        }
+                    )
                 dims.append({"title": d.title, "points": str(d.points), "items": items})
-            pages.append((f"{y}/rubrics/{rubric.id}", {
-                "title": rubric_titles[rubric.id], "layout": "rubric", "kind": "rubric", "total": "100",
-                "dimensions": dims,
-            }, ""))  # fmt: skip
+            pages.append(
+                (
+                    f"{y}/rubrics/{rubric.id}",
+                    {
+                        "title": rubric_titles[rubric.id],
+                        "layout": "rubric",
+                        "kind": "rubric",
+                        "total": "100",
+                        "dimensions": dims,
+                    },
+                    "",
+                )
+            )
         averages: dict[str, dict[str, str]] = {}
         for cid, ctitle in CATEGORIES:
             members = [r for r in results if r.unit.category == cid]
@@ -967,21 +1088,42 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
                 )
                 for d in DIMENSIONS
             }
-            pages.append((f"{y}/rankings/{cid}", {
-                "title": f"{ctitle}类排名", "layout": "ranking", "kind": "ranking", "category": cid,
-                "weight_text": decimal_text(year.weight),  # "weight" is a front matter field of Hugo's
-                "dimensions": [{"title": d.title, "points": str(d.points)} for d in DIMENSIONS],
-                "average": decimal_text(half_up(sum((r.total for r in members), Decimal(0)) / len(members))),
-                "dimension_averages": list(averages[cid].values()),
-            }, ""))  # fmt: skip
+            pages.append(
+                (
+                    f"{y}/rankings/{cid}",
+                    {
+                        "title": f"{ctitle}类排名",
+                        "layout": "ranking",
+                        "kind": "ranking",
+                        "category": cid,
+                        "weight_text": decimal_text(
+                            year.weight
+                        ),  # "weight" is a front matter field of Hugo's
+                        "dimensions": [
+                            {"title": d.title, "points": str(d.points)} for d in DIMENSIONS
+                        ],
+                        "average": decimal_text(
+                            half_up(sum((r.total for r in members), Decimal(0)) / len(members))
+                        ),
+                        "dimension_averages": list(averages[cid].values()),
+                    },
+                    "",
+                )
+            )
         for r in results:
             unit, sheet = r.unit, year.sheets[r.unit.id]
             change = rank_change(r, before.get(unit.id))
-            histories.setdefault(unit.id, []).append({
-                "year": year.year, "name": unit.name, "category_title": category_titles[unit.category],
-                "total": decimal_text(r.total), "rank_text": f"{'并列' if r.tied else ''}第{r.rank}名",
-                "change": change, "grade": r.grade,
-            })  # fmt: skip
+            histories.setdefault(unit.id, []).append(
+                {
+                    "year": year.year,
+                    "name": unit.name,
+                    "category_title": category_titles[unit.category],
+                    "total": decimal_text(r.total),
+                    "rank_text": f"{'并列' if r.tied else ''}第{r.rank}名",
+                    "change": change,
+                    "grade": r.grade,
+                }
+            )
             dims = []
             for d in DIMENSIONS:
                 items = []
@@ -990,30 +1132,73 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
                     if i.variants:
                         rubric = RUBRICS[unit.rubric]
                         title = rubric.variant_titles[0 if unit.attributes[rubric.attribute] else 1]
-                    items.append({
-                        "title": title, "points": str(i.points), "score": decimal_text(r.items[i.id]),
-                        "answer": answer_text(i, sheet.answers[i.id], year.aggregate), "note": sheet.notes.get(i.id, ""),
-                    })  # fmt: skip
-                dims.append({"title": d.title, "points": str(d.points), "subtotal": decimal_text(r.dimensions[d.id]),
-                             "average": averages[unit.category][d.id], "items": items})  # fmt: skip
-            pages.append((f"{y}/units/{unit.id}", {
-                "title": unit.name, "layout": "unit", "kind": "unit", "id": unit.id,
-                "category": unit.category, "category_title": category_titles[unit.category], "rubric": unit.rubric,
-                "position": r.position, "order": cindex_of[unit.category] * 1_000_000 + r.position,
-                "total": decimal_text(r.total), "rank_text": f"{'并列' if r.tied else ''}第{r.rank}名",
-                "change": change, "grade": r.grade, "weighted": decimal_text(r.weighted or Decimal(0)),
-                "commended": r.commendation_reason is not None, "commendation_reason": r.commendation_reason or "",
-                "rectify": r.rectification_reason is not None, "rectification_reason": r.rectification_reason or "",
-                "tasks": list(unit.tasks), "dimensions": dims, "evidence": sheet.evidence,
-                "years": [y2 for y2, units in by_year.items() if unit.id in units],
-            }, sheet.opinion))  # fmt: skip
+                    items.append(
+                        {
+                            "title": title,
+                            "points": str(i.points),
+                            "score": decimal_text(r.items[i.id]),
+                            "answer": answer_text(i, sheet.answers[i.id], year.aggregate),
+                            "note": sheet.notes.get(i.id, ""),
+                        }
+                    )
+                dims.append(
+                    {
+                        "title": d.title,
+                        "points": str(d.points),
+                        "subtotal": decimal_text(r.dimensions[d.id]),
+                        "average": averages[unit.category][d.id],
+                        "items": items,
+                    }
+                )
+            pages.append(
+                (
+                    f"{y}/units/{unit.id}",
+                    {
+                        "title": unit.name,
+                        "layout": "unit",
+                        "kind": "unit",
+                        "id": unit.id,
+                        "category": unit.category,
+                        "category_title": category_titles[unit.category],
+                        "rubric": unit.rubric,
+                        "position": r.position,
+                        "order": cindex_of[unit.category] * 1_000_000 + r.position,
+                        "total": decimal_text(r.total),
+                        "rank_text": f"{'并列' if r.tied else ''}第{r.rank}名",
+                        "change": change,
+                        "grade": r.grade,
+                        "weighted": decimal_text(r.weighted or Decimal(0)),
+                        "commended": r.commendation_reason is not None,
+                        "commendation_reason": r.commendation_reason or "",
+                        "rectify": r.rectification_reason is not None,
+                        "rectification_reason": r.rectification_reason or "",
+                        "tasks": list(unit.tasks),
+                        "dimensions": dims,
+                        "evidence": sheet.evidence,
+                        "years": [y2 for y2, units in by_year.items() if unit.id in units],
+                    },
+                    sheet.opinion,
+                )
+            )
     # One history page per unit ever assessed: units/<id>/index.html, like ours.
-    pages.append(("units/_index", {"title": "units", "build": {"render": "never", "list": "local"}}, ""))
+    pages.append(
+        ("units/_index", {"title": "units", "build": {"render": "never", "list": "local"}}, "")
+    )
     for uid, rows in histories.items():
-        pages.append((f"units/{uid}", {
-            "title": rows[-1]["name"], "layout": "history", "kind": "history", "id": uid, "years": rows,
-            "former_names": sorted({row["name"] for row in rows} - {rows[-1]["name"]}),
-        }, ""))  # fmt: skip
+        pages.append(
+            (
+                f"units/{uid}",
+                {
+                    "title": rows[-1]["name"],
+                    "layout": "history",
+                    "kind": "history",
+                    "id": uid,
+                    "years": rows,
+                    "former_names": sorted({row["name"] for row in rows} - {rows[-1]["name"]}),
+                },
+                "",
+            )
+        )
     return pages
 
 
@@ -1041,8 +1226,13 @@ def write_hugo(project: ProjectDef, dest: Path, style: str = HUGO_STYLE) -> None
     `adapter`: Hugo's content adapters (`_content.gotmpl`, Hugo 0.126+), its current way to build
     pages from data: the section pages stay files, every other page comes from a JSON data file.
     """
-    write(dest / "hugo.toml", HUGO_CONFIG.format(title=json.dumps(project.site_title, ensure_ascii=False),
-                                                 issuer=json.dumps(project.issuer, ensure_ascii=False)))  # fmt: skip
+    write(
+        dest / "hugo.toml",
+        HUGO_CONFIG.format(
+            title=json.dumps(project.site_title, ensure_ascii=False),
+            issuer=json.dumps(project.issuer, ensure_ascii=False),
+        ),
+    )
     for name, template in HUGO_LAYOUTS.items():
         write(dest / "layouts" / name, template)
     folders: dict[str, list[dict]] = {}
@@ -1053,9 +1243,14 @@ def write_hugo(project: ProjectDef, dest: Path, style: str = HUGO_STYLE) -> None
         folder, rest = path.split("/", 1)
         rest_params = {k: v for k, v in params.items() if k not in ("title", "layout")}
         folders.setdefault(folder, []).append(
-            {"path": rest, "title": params["title"], "layout": params["layout"],
-             "params": rest_params, "body": body}
-        )  # fmt: skip
+            {
+                "path": rest,
+                "title": params["title"],
+                "layout": params["layout"],
+                "params": rest_params,
+                "body": body,
+            }
+        )
     for folder, entries in folders.items():
         write(dest / "assets" / "pages" / f"{folder}.json", json.dumps(entries, ensure_ascii=False))
         write(dest / "content" / folder / "_content.gotmpl", HUGO_ADAPTER % folder)
@@ -1151,7 +1346,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.dest and len(args.sets) != 1:
         parser.error("--dest needs exactly one set")
     for name in args.sets:
-        dest = generate(name, args.dest, hugo=args.hugo, force=args.force, hugo_style=args.hugo_style)
+        dest = generate(
+            name, args.dest, hugo=args.hugo, force=args.force, hugo_style=args.hugo_style
+        )
         print(f"{describe(name)} -> {dest}")
     return 0
 

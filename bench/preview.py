@@ -51,8 +51,9 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
-from bulletin.site import BuildState, build_site  # noqa: E402
 from run import wait_for_quiet  # noqa: E402
+
+from bulletin.site import BuildState, build_site  # noqa: E402
 
 SAMPLE_CHANGE = ("scores/2015/pingding.yaml", "  plan: 4.5", "  plan: 4")  # 2014 is frozen
 PARTS = ("noticed", "queued", "loaded", "scored", "rendered", "written", "other", "reloaded")
@@ -262,8 +263,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--burst", action="store_true", help="also check a git checkout burst")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
-                        help="before each save, wait up to this long for other processes to go quiet (Linux)")  # fmt: skip
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each save, wait up to this long for other processes to go quiet (Linux)",
+    )
     args = parser.parse_args()
     print(f"medians of {args.runs} saves, milliseconds; cold build and rebuild in seconds")
     header = f"{'project':8} {'cold':>6} {'rebuild':>8} {'save→page':>10} {'min–max':>11}  "

@@ -279,16 +279,30 @@ def detect_mode(source: Path) -> str:
 def export_revision(rev: str) -> tuple[Path, str]:
     """build.py, bulletin/ and theme/ as committed in `rev`, in bench/data/.engine-<commit>/."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=REPO,
-                                capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        commit = subprocess.run(
+            ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError) as exc:
         raise SystemExit(f"cannot resolve git revision {rev!r}: {exc}") from None
     folder = generate.DATA / f".engine-{commit[:12]}"
     if not (folder / "build.py").is_file():
-        paths = subprocess.run(["git", "ls-tree", "--name-only", commit, "build.py", "bulletin", "theme"],
-                               cwd=REPO, capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
-        archive = subprocess.run(["git", "archive", "--format=tar", commit, *paths], cwd=REPO,
-                                 capture_output=True, check=True).stdout  # fmt: skip
+        paths = subprocess.run(
+            ["git", "ls-tree", "--name-only", commit, "build.py", "bulletin", "theme"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", commit, *paths],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        ).stdout
         tmp = Path(tempfile.mkdtemp(prefix=".engine-", dir=generate.DATA))
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             if hasattr(tarfile, "data_filter"):  # Python 3.11.4+
@@ -379,10 +393,19 @@ def compare_results(project: Path, out: Path) -> dict:
             u = got.get(uid)
             checked_units += 1
             want = (Decimal(total), rank, tied, grade, Decimal(weighted), commended, rectify)
-            have = None if u is None else (
-                number(u.get("total")), u.get("rank"), u.get("tied"), u.get("grade"),
-                number(u.get("weighted")), u.get("commended"), u.get("rectify"),
-            )  # fmt: skip
+            have = (
+                None
+                if u is None
+                else (
+                    number(u.get("total")),
+                    u.get("rank"),
+                    u.get("tied"),
+                    u.get("grade"),
+                    number(u.get("weighted")),
+                    u.get("commended"),
+                    u.get("rectify"),
+                )
+            )
             if have != want and len(mismatches) < 5:
                 mismatches.append(f"{year}/{uid}: generator {want}, build {have}")
     return {"checked": checked_units, "mismatches": mismatches}
@@ -584,8 +607,11 @@ def profile(name: str, project: Path, engine: Engine, top: int = 15) -> str:
     print("By own time (tottime):", file=buffer)
     stats.sort_stats("tottime").print_stats(top)
     # Shorter paths: drop the folders of site-packages, the standard library and the data set.
-    text = re.sub(r"[^\s()]*?[/\\](?:lib[/\\]python3\.\d+(?:[/\\]site-packages)?|site-packages|bench[/\\]data[/\\][^\s/\\]+)[/\\]", "",
-                  buffer.getvalue())  # fmt: skip
+    text = re.sub(
+        r"[^\s()]*?[/\\](?:lib[/\\]python3\.\d+(?:[/\\]site-packages)?|site-packages|bench[/\\]data[/\\][^\s/\\]+)[/\\]",
+        "",
+        buffer.getvalue(),
+    )
     (generate.DATA / f"{name}-profile.txt").write_text(text, encoding="utf-8")
     return text
 
@@ -619,10 +645,20 @@ def machine() -> dict:
 
 def git_state() -> str | None:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              check=False)  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "build.py", "bulletin", "theme"],
-                               cwd=REPO, capture_output=True, text=True, check=False)  # fmt: skip
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "build.py", "bulletin", "theme"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except OSError:
         return None
     if head.returncode:
@@ -659,21 +695,39 @@ def report(results: dict) -> str:
             rows.append([name, "failed: " + r["error"].splitlines()[0]] + [""] * 10)
             continue
         o = r["ours"]
-        rows.append([
-            name, str(o["units"]), str(o["years"]), f"{o['output']['html']}/{o['output']['files']}",
-            seconds(o["cold"]["median_s"]), seconds(o["noop"]["median_s"]), seconds(o["change"]["median_s"]),
-            seconds(o["check"]["median_s"]), f"{o['ms_per_unit']:.2f}", megabytes(o["cold"]["peak_rss_bytes"]),
-            str(o["runs"]), "n/a" if r.get("other_cpus") is None else f"{r['other_cpus']:.2f}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                name,
+                str(o["units"]),
+                str(o["years"]),
+                f"{o['output']['html']}/{o['output']['files']}",
+                seconds(o["cold"]["median_s"]),
+                seconds(o["noop"]["median_s"]),
+                seconds(o["change"]["median_s"]),
+                seconds(o["check"]["median_s"]),
+                f"{o['ms_per_unit']:.2f}",
+                megabytes(o["cold"]["peak_rss_bytes"]),
+                str(o["runs"]),
+                "n/a" if r.get("other_cpus") is None else f"{r['other_cpus']:.2f}",
+            ]
+        )
         if "hugo" in r:
             h, ratio = r["hugo"], r["ratio_vs_hugo"]
-            hugo_rows.append([
-                name, f"{h['output']['html']}", seconds(o["cold"]["median_s"]), seconds(h["cold"]["median_s"]),
-                f"{ratio['cold']:.2f}x", seconds(o["noop"]["median_s"]), seconds(h["noop"]["median_s"]),
-                f"{ratio['noop']:.2f}x", "n/a" if ratio["cpu"] is None else f"{ratio['cpu']:.2f}x",
-                "n/a" if ratio["user_cpu"] is None else f"{ratio['user_cpu']:.2f}x",
-                megabytes(h["cold"]["peak_rss_bytes"]),
-            ])  # fmt: skip
+            hugo_rows.append(
+                [
+                    name,
+                    f"{h['output']['html']}",
+                    seconds(o["cold"]["median_s"]),
+                    seconds(h["cold"]["median_s"]),
+                    f"{ratio['cold']:.2f}x",
+                    seconds(o["noop"]["median_s"]),
+                    seconds(h["noop"]["median_s"]),
+                    f"{ratio['noop']:.2f}x",
+                    "n/a" if ratio["cpu"] is None else f"{ratio['cpu']:.2f}x",
+                    "n/a" if ratio["user_cpu"] is None else f"{ratio['user_cpu']:.2f}x",
+                    megabytes(h["cold"]["peak_rss_bytes"]),
+                ]
+            )
     text = table(
         [
             "set",
@@ -704,13 +758,26 @@ def report(results: dict) -> str:
                 )
         text += table(["set", *names, "rest (start-up, imports)"], rows)
     if hugo_rows:
-        text += ("\n\nOurs divided by Hugo (same pages, same data; median of run-by-run ratios, runs alternating; "
-                 ">1 means we are slower):\n\n")  # fmt: skip
+        text += (
+            "\n\nOurs divided by Hugo (same pages, same data; median of run-by-run ratios, runs alternating; "
+            ">1 means we are slower):\n\n"
+        )
         text += table(
-            ["set", "hugo pages", "ours cold", "hugo cold", "ratio", "ours no-op", "hugo no-op", "ratio",
-             "CPU ratio", "user CPU ratio", "hugo RSS"],
+            [
+                "set",
+                "hugo pages",
+                "ours cold",
+                "hugo cold",
+                "ratio",
+                "ours no-op",
+                "hugo no-op",
+                "ratio",
+                "CPU ratio",
+                "user CPU ratio",
+                "hugo RSS",
+            ],
             hugo_rows,
-        )  # fmt: skip
+        )
     return text
 
 
@@ -719,10 +786,18 @@ def report(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default=DEFAULT_SETS, help=f"comma-separated data sets (default {DEFAULT_SETS}; "
-                        f"known: {', '.join(generate.SETS)})")  # fmt: skip
-    parser.add_argument("--runs", type=int, help=f"runs per measurement (default {RUNS_SMALL}, "
-                        f"{RUNS_BIG} for sets of {BIG_SET}+ score files)")  # fmt: skip
+    parser.add_argument(
+        "--sets",
+        default=DEFAULT_SETS,
+        help=f"comma-separated data sets (default {DEFAULT_SETS}; "
+        f"known: {', '.join(generate.SETS)})",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        help=f"runs per measurement (default {RUNS_SMALL}, "
+        f"{RUNS_BIG} for sets of {BIG_SET}+ score files)",
+    )
     parser.add_argument(
         "--vs-hugo", action="store_true", help="also build the equivalent Hugo site and compare"
     )
@@ -735,15 +810,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="also profile one cold build per set (cProfile)"
     )
-    parser.add_argument("--engine", choices=("auto", "env", "copy"), default="auto",
-                        help="how build.py finds the data: BULLETIN_ROOT (env) or a copy next to it")  # fmt: skip
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "env", "copy"),
+        default="auto",
+        help="how build.py finds the data: BULLETIN_ROOT (env) or a copy next to it",
+    )
     parser.add_argument(
         "--python", type=Path, default=default_python(), help="Python that runs build.py"
     )
-    parser.add_argument("--rev", help="benchmark the engine as committed in this git revision "
-                        "(default: the working tree)")  # fmt: skip
-    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
-                        help="before each run, wait up to this long for other processes to go quiet (Linux)")  # fmt: skip
+    parser.add_argument(
+        "--rev",
+        help="benchmark the engine as committed in this git revision (default: the working tree)",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each run, wait up to this long for other processes to go quiet (Linux)",
+    )
     parser.add_argument("--regenerate", action="store_true", help="regenerate the data sets first")
     parser.add_argument(
         "--json", type=Path, default=BENCH / "results.json", help="where to write the results"
@@ -803,8 +889,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "sets": {},
     }
-    print(f"engine: {engine.mode} mode, {args.python}; machine: {results['machine']['cpus']} CPUs, "
-          f"{results['machine']['cpu']}")  # fmt: skip
+    print(
+        f"engine: {engine.mode} mode, {args.python}; machine: {results['machine']['cpus']} CPUs, "
+        f"{results['machine']['cpu']}"
+    )
     profiles: dict[str, str] = {}
     for name in names:
         spec = generate.SETS[name]
@@ -842,16 +930,22 @@ def main(argv: list[str] | None = None) -> int:
     print(report(results))
     noisy = [n for n, e in results["sets"].items() if (e.get("other_cpus") or 0) > OTHERS_LIMIT]
     if noisy:
-        print(f"\nwarning: other processes kept more than {OTHERS_LIMIT} CPU busy (median) while {', '.join(noisy)} ran; "
-              "those times are inflated. Ratios to Hugo, measured alternately, are less affected.")  # fmt: skip
+        print(
+            f"\nwarning: other processes kept more than {OTHERS_LIMIT} CPU busy (median) while {', '.join(noisy)} ran; "
+            "those times are inflated. Ratios to Hugo, measured alternately, are less affected."
+        )
     for name, entry in results["sets"].items():
         ours = entry.get("ours")
         if ours and ours["output"]["html"] == 0:
-            print(f"\nnote: {name}: our build wrote no HTML page (only {ours['output']['files']} data files); "
-                  "a comparison with Hugo's pages is not like for like yet.")  # fmt: skip
+            print(
+                f"\nnote: {name}: our build wrote no HTML page (only {ours['output']['files']} data files); "
+                "a comparison with Hugo's pages is not like for like yet."
+            )
         elif ours and "hugo" in entry and entry["hugo"]["output"]["html"] != ours["output"]["html"]:
-            print(f"\nnote: {name}: we wrote {ours['output']['html']} HTML pages, Hugo {entry['hugo']['output']['html']}: "
-                  "the page sets differ, so the ratio is not like for like; update the Hugo site in bench/generate.py.")  # fmt: skip
+            print(
+                f"\nnote: {name}: we wrote {ours['output']['html']} HTML pages, Hugo {entry['hugo']['output']['html']}: "
+                "the page sets differ, so the ratio is not like for like; update the Hugo site in bench/generate.py."
+            )
     for name, text in profiles.items():
         print(f"\nProfile of one cold build of {name} (top 15 by cumulative time):\n{text}")
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -47,10 +47,14 @@ def source_files(root: Path, year: int) -> dict[str, Path]:
     return found
 
 
-def source_hashes(root: Path, year: int, overrides: dict[str, bytes] | None = None) -> dict[str, str]:
+def source_hashes(
+    root: Path, year: int, overrides: dict[str, bytes] | None = None
+) -> dict[str, str]:
     overrides = overrides or {}
-    return {rel: sha256(overrides[rel] if rel in overrides else path.read_bytes())
-            for rel, path in source_files(root, year).items()}  # fmt: skip
+    return {
+        rel: sha256(overrides[rel] if rel in overrides else path.read_bytes())
+        for rel, path in source_files(root, year).items()
+    }
 
 
 SITE_SETTINGS = "content/site.yaml"
@@ -89,7 +93,9 @@ def read_manifest(folder: Path, rel: str, report: Report, name: str = "") -> Arc
         data = json.loads(path.read_text(encoding="utf-8"))
         match = FOLDER.fullmatch(name)
         if not match or data["format"] != FORMAT or data["year"] != int(match["year"]):
-            raise ValueError("not a manifest of this folder")  # a real check: asserts vanish under -O
+            raise ValueError(
+                "not a manifest of this folder"
+            )  # a real check: asserts vanish under -O
         archived = ArchivedYear(
             name,
             int(data["year"]),
@@ -100,8 +106,10 @@ def read_manifest(folder: Path, rel: str, report: Report, name: str = "") -> Arc
             str(data["date"]),
             {str(k): str(v) for k, v in data["categories"].items()},
             {str(k): str(v) for k, v in data["rubric_totals"].items()},
-            tuple(Correction(int(c["version"]), str(c["date"]), str(c["reason"]), str(c["previous"]))
-                  for c in data["corrections"]),  # fmt: skip
+            tuple(
+                Correction(int(c["version"]), str(c["date"]), str(c["reason"]), str(c["previous"]))
+                for c in data["corrections"]
+            ),
             {str(k): str(v) for k, v in data["files"].items()},
             {str(k): str(v) for k, v in data.get("sources", {}).items()},
         )
@@ -112,7 +120,9 @@ def read_manifest(folder: Path, rel: str, report: Report, name: str = "") -> Arc
         report.error(where, "存档清单 manifest.json 已损坏或格式不对，无法证明存档内容未被改动。")
         return None
     if match["version"] and int(match["version"]) != archived.version:
-        report.error(where, f"存档文件夹名表示第{match['version']}版，但清单中写的是第{archived.version}版。")
+        report.error(
+            where, f"存档文件夹名表示第{match['version']}版，但清单中写的是第{archived.version}版。"
+        )
         return None
     return archived
 
@@ -123,7 +133,7 @@ def verify(folder: Path, rel: str, archived: ArchivedYear, report: Report) -> bo
     present = files_of(folder)
     advice = (
         "已冻结的年度不能修改；如需更正，请改回存档原样，修改数据后用"
-        f" python build.py correct {archived.year} --reason \"更正原因\" 发布更正版。"
+        f' python build.py correct {archived.year} --reason "更正原因" 发布更正版。'
     )
     for name, path in present.items():
         expected = archived.files.get(name)
@@ -209,14 +219,25 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
 
 def standings(root: Path, archived: ArchivedYear) -> list[Standing]:
     """The units' published results, read back from the archived results.json."""
-    data = json.loads((root / "archive" / archived.folder / "results.json").read_text(encoding="utf-8"),
-                      parse_float=Decimal, parse_int=Decimal)  # fmt: skip
+    data = json.loads(
+        (root / "archive" / archived.folder / "results.json").read_text(encoding="utf-8"),
+        parse_float=Decimal,
+        parse_int=Decimal,
+    )
     return [
         Standing(
-            archived.year, u["id"], u["name"], u["category"], archived.categories.get(u["category"], u["category"]),
-            bool(u["scored"]), u["total"], Decimal(archived.rubric_totals.get(u["rubric"], "100")),
-            None if u["rank"] is None else int(u["rank"]), bool(u["tied"]), u["grade"],
-        )  # fmt: skip
+            archived.year,
+            u["id"],
+            u["name"],
+            u["category"],
+            archived.categories.get(u["category"], u["category"]),
+            bool(u["scored"]),
+            u["total"],
+            Decimal(archived.rubric_totals.get(u["rubric"], "100")),
+            None if u["rank"] is None else int(u["rank"]),
+            bool(u["tied"]),
+            u["grade"],
+        )
         for u in data["units"]
     ]
 
@@ -258,7 +279,9 @@ def write_archive(
         raise
 
 
-STATUS_LINE = re.compile(rb"(?m)^(\xef\xbb\xbf)?(status:[ \t]*)(['\"]?)([A-Za-z]+)\3(?=[ \t]*(?:#|\r?$))")
+STATUS_LINE = re.compile(
+    rb"(?m)^(\xef\xbb\xbf)?(status:[ \t]*)(['\"]?)([A-Za-z]+)\3(?=[ \t]*(?:#|\r?$))"
+)
 
 
 def with_status(year_file: Path, status: str) -> bytes:
@@ -266,7 +289,9 @@ def with_status(year_file: Path, status: str) -> bytes:
     data = year_file.read_bytes()
     found = STATUS_LINE.search(data)
     if found is None:
-        raise ArchiveError(f"{year_file.parent.name}年度的 year.yaml 中找不到顶格书写的“status: 状态”一行，无法改为 {status}。")
+        raise ArchiveError(
+            f"{year_file.parent.name}年度的 year.yaml 中找不到顶格书写的“status: 状态”一行，无法改为 {status}。"
+        )
     return data[: found.start(4)] + status.encode("ascii") + data[found.end(4) :]
 
 
@@ -309,11 +334,13 @@ def publish_version(
 STAGING = re.compile(r"\.(?P<name>[0-9]{4}(?:-v[1-9][0-9]*)?)\.new-[0-9]+")
 
 
-def interrupted(root: Path) -> list[Path]:
-    """Staging folders under archive/ that a killed freeze or correction left behind."""
+def interrupted(root: Path) -> dict[Path, str]:
+    """Staging folders under archive/ that a killed freeze or correction left behind, each with
+    the name of the version it was to become."""
     base = root / "archive"
     found = sorted(base.iterdir()) if base.is_dir() else []
-    return [p for p in found if p.is_dir() and not p.is_symlink() and STAGING.fullmatch(p.name)]
+    matches = {p: STAGING.fullmatch(p.name) for p in found if p.is_dir() and not p.is_symlink()}
+    return {p: m["name"] for p, m in matches.items() if m}
 
 
 def recover(root: Path) -> list[ArchivedYear]:
@@ -330,8 +357,7 @@ def recover(root: Path) -> list[ArchivedYear]:
             for tmp in atomic.leftovers(folder):  # a year.yaml rewrite that a kill cut short
                 tmp.unlink(missing_ok=True)
     finished = []
-    for staging in interrupted(root):
-        name = STAGING.fullmatch(staging.name)["name"]  # type: ignore[index]
+    for staging, name in interrupted(root).items():
         target = root / "archive" / name
         scratch = Report()
         archived = None
@@ -411,8 +437,15 @@ def check_archives(root: Path, project: Project, report: Report) -> Archives:
     for data in project.years:
         year = data.year
         where = status_mark(root, year.number)
-        if year.status == FROZEN and year.number not in current and not (root / "archive" / str(year.number)).exists():
-            report.error(where, f"{year.number}年度的状态是 frozen，但没有存档 archive/{year.number}/；请用 python build.py freeze {year.number} 冻结。")
+        if (
+            year.status == FROZEN
+            and year.number not in current
+            and not (root / "archive" / str(year.number)).exists()
+        ):
+            report.error(
+                where,
+                f"{year.number}年度的状态是 frozen，但没有存档 archive/{year.number}/；请用 python build.py freeze {year.number} 冻结。",
+            )
         elif year.status != FROZEN and unfinished_freeze(root, year.number) is not None:
             report.error(
                 where,
@@ -420,13 +453,18 @@ def check_archives(root: Path, project: Project, report: Report) -> Archives:
                 f"请再运行一次 python build.py freeze {year.number}，它会完成这次冻结。",
             )
         elif year.status != FROZEN and (root / "archive" / str(year.number)).exists():
-            report.error(where, f"{year.number}年度已冻结存档（archive/{year.number}/），状态必须是 frozen，不能改回 {year.status}。")
+            report.error(
+                where,
+                f"{year.number}年度已冻结存档（archive/{year.number}/），状态必须是 frozen，不能改回 {year.status}。",
+            )
         elif year.number in current and (changed := changed_sources(root, current[year.number])):
-            shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 个文件" if len(changed) > 5 else "")
+            shown = "、".join(changed[:5]) + (
+                f" 等 {len(changed)} 个文件" if len(changed) > 5 else ""
+            )
             report.warning(
                 where,
                 f"{year.number}年度已冻结，但冻结后改动了 {shown}：网站仍发布存档的版本，这些改动不会公开。"
-                f"如确需更正，请用 python build.py correct {year.number} --reason \"更正原因\"。",
+                f'如确需更正，请用 python build.py correct {year.number} --reason "更正原因"。',
             )
     found = []
     for a in current.values():

@@ -29,12 +29,18 @@ class ParseCache:
         """The result made from exactly these inputs last time, replaying its problems."""
         entry = self.derived.get((kind, rel))
         # Same objects (the usual case) or equal values: validation is a function of its inputs.
-        if entry is None or len(entry[0]) != len(key) or not all(a is b or a == b for a, b in zip(entry[0], key)):
+        if (
+            entry is None
+            or len(entry[0]) != len(key)
+            or not all(a is b or a == b for a, b in zip(entry[0], key, strict=True))
+        ):
             return False, None
         report.problems.extend(entry[2])
         return True, entry[1]
 
-    def remember(self, kind: str, rel: str, key: tuple, value: Any, problems: list[Problem]) -> None:
+    def remember(
+        self, kind: str, rel: str, key: tuple, value: Any, problems: list[Problem]
+    ) -> None:
         self.derived[(kind, rel)] = (key, value, problems)
 
     def load(self, path: Path, rel: str, report: Report) -> source.Node | None:

@@ -65,7 +65,9 @@ def bar_chart(bars: Sequence[Bar], title: str, reference_label: str | None = Non
     return Markup("".join(parts))
 
 
-def line_chart(points: Sequence[tuple[str, Decimal | None]], maximum: Decimal, title: str) -> Markup:
+def line_chart(
+    points: Sequence[tuple[str, Decimal | None]], maximum: Decimal, title: str
+) -> Markup:
     """A unit's totals over the years: dots joined by lines, with a gap where it was not assessed."""
     # 48 units a year: up to 7 years fit a 360 px phone at 85 % or more (labels of 11 px and up);
     # beyond, the figure scrolls instead of shrinking (min-width).
@@ -80,7 +82,9 @@ def line_chart(points: Sequence[tuple[str, Decimal | None]], maximum: Decimal, t
     ]
     for fraction in (0, Decimal("0.5"), 1):
         y = round(top + plot_h - float(fraction) * plot_h, 1)
-        parts.append(f'<line class="chart-grid" x1="{left}" x2="{left + plot_w}" y1="{y}" y2="{y}"/>')
+        parts.append(
+            f'<line class="chart-grid" x1="{left}" x2="{left + plot_w}" y1="{y}" y2="{y}"/>'
+        )
         parts.append(
             f'<text class="chart-axis" x="{left - 6}" y="{y + 4}" text-anchor="end">'
             f"{decimal_text(maximum * Decimal(fraction))}</text>"
@@ -88,16 +92,24 @@ def line_chart(points: Sequence[tuple[str, Decimal | None]], maximum: Decimal, t
     segment: list[str] = []
     for i, (label, value) in enumerate(points):
         x = round(left + step * i + step / 2, 1)
-        parts.append(f'<text class="chart-axis" x="{x}" y="{top + plot_h + 20}" text-anchor="middle">{escape(label)}</text>')
+        parts.append(
+            f'<text class="chart-axis" x="{x}" y="{top + plot_h + 20}" text-anchor="middle">{escape(label)}</text>'
+        )
         if value is None:
             if len(segment) > 1:
                 parts.append(f'<polyline class="chart-line" points="{" ".join(segment)}"/>')
             segment = []
             continue
-        y = round(top + plot_h - float(value / maximum) * plot_h, 1) if maximum > 0 else top + plot_h
+        y = (
+            round(top + plot_h - float(value / maximum) * plot_h, 1)
+            if maximum > 0
+            else top + plot_h
+        )
         segment.append(f"{x},{y}")
         parts.append(f'<circle class="chart-dot" cx="{x}" cy="{y}" r="4"/>')
-        parts.append(f'<text class="chart-value" x="{x}" y="{y - 8}" text-anchor="middle">{decimal_text(value)}</text>')
+        parts.append(
+            f'<text class="chart-value" x="{x}" y="{y - 8}" text-anchor="middle">{decimal_text(value)}</text>'
+        )
     if len(segment) > 1:
         parts.append(f'<polyline class="chart-line" points="{" ".join(segment)}"/>')
     parts.append("</svg>")

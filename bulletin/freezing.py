@@ -16,8 +16,13 @@ from .site import data_files, live_years, static_files
 from .source import ID
 
 
-def year_files(root: Path, project: Project, archives: Archives, number: int,
-               corrections: tuple[Correction, ...] = ()) -> dict[str, bytes]:  # fmt: skip
+def year_files(
+    root: Path,
+    project: Project,
+    archives: Archives,
+    number: int,
+    corrections: tuple[Correction, ...] = (),
+) -> dict[str, bytes]:
     """Render one year exactly as a build would place it in site/<YEAR>/, marked frozen."""
     target = next(y for y in project.years if y.year.number == number)
     frozen = assess_year(replace(target, year=replace(target.year, status=FROZEN)))
@@ -31,7 +36,9 @@ def year_files(root: Path, project: Project, archives: Archives, number: int,
     files = {}
     for page in pages:
         if page.path.startswith(prefix):
-            files[page.path.removeprefix(prefix)] = render.draw(env, page, project.site).encode("utf-8")
+            files[page.path.removeprefix(prefix)] = render.draw(env, page, project.site).encode(
+                "utf-8"
+            )
     files.update(data_files(frozen, project.site))
     for name, data in static_files(root / "theme").items():
         files[f"static/{name}"] = data
@@ -48,19 +55,32 @@ def _prepare(root: Path, number: int) -> tuple[Project, Archives]:
     return project, archives
 
 
-def _archived_year(project: Project, number: int, files: dict[str, bytes], version: int, frozen: str,
-                   corrections: tuple[Correction, ...], sources: dict[str, str]) -> ArchivedYear:  # fmt: skip
+def _archived_year(
+    project: Project,
+    number: int,
+    files: dict[str, bytes],
+    version: int,
+    frozen: str,
+    corrections: tuple[Correction, ...],
+    sources: dict[str, str],
+) -> ArchivedYear:
     data = next(y for y in project.years if y.year.number == number)
     year = data.year
     day = data.date or year.date
     return ArchivedYear(
-        str(number), number, version, frozen, year.title, data.title, day.isoformat() if day else "",
+        str(number),
+        number,
+        version,
+        frozen,
+        year.title,
+        data.title,
+        day.isoformat() if day else "",
         {c.id: c.title for c in year.categories},
         {r.id: format(r.total, "f") for r in data.rubrics.values()},
         corrections,
         {name: archive.sha256(blob) for name, blob in files.items()},
         sources,
-    )  # fmt: skip
+    )
 
 
 def freeze_year(
@@ -79,8 +99,10 @@ def freeze_year(
         raise ArchiveError(f"只能冻结已发布（published）的年度；{number}年度的状态是 {status}。")
     folder = root / "archive" / str(number)
     if folder.exists():
-        raise ArchiveError(f"archive/{number}/ 已经存在：这一年度已冻结过。"
-                           f"如需更正，请用 python build.py correct {number} --reason \"更正原因\"。")
+        raise ArchiveError(
+            f"archive/{number}/ 已经存在：这一年度已冻结过。"
+            f'如需更正，请用 python build.py correct {number} --reason "更正原因"。'
+        )
     year_file = root / "content" / str(number) / "year.yaml"
     marked = archive.with_status(year_file, FROZEN)  # fails before anything is written
     files = year_files(root, project, archives, number)
@@ -92,8 +114,9 @@ def freeze_year(
     return archived
 
 
-def correct_year(root: Path, number: int, reason: str, day: str | None = None,
-                 key: Path | None = None) -> ArchivedYear:  # fmt: skip
+def correct_year(
+    root: Path, number: int, reason: str, day: str | None = None, key: Path | None = None
+) -> ArchivedYear:
     """Publish a corrected version of a frozen year; the version it replaces stays as it was."""
     root = root.resolve()
     reason = reason.strip().rstrip("。")
@@ -106,17 +129,19 @@ def correct_year(root: Path, number: int, reason: str, day: str | None = None,
     project, archives = _prepare(root, number)
     current = next((a for a in archives.current if a.year == number), None)
     if current is None:
-        raise ArchiveError(f"{number}年度还没有冻结，不需要更正：直接修改数据后用 python build.py build 重新生成即可。")
+        raise ArchiveError(
+            f"{number}年度还没有冻结，不需要更正：直接修改数据后用 python build.py build 重新生成即可。"
+        )
     # A correction corrects the year's data or texts: a new theme or code alone is no reason
     # to republish a frozen year, and identical pages would be no correction at all.
     if current.sources and not archive.changed_sources(root, current):
         raise ArchiveError(
-            f"{number}年度的数据和文字自冻结以来没有改动，没有需要更正的内容。请先修改数据或文字，再运行 python build.py correct {number} --reason \"更正原因\"。"
+            f'{number}年度的数据和文字自冻结以来没有改动，没有需要更正的内容。请先修改数据或文字，再运行 python build.py correct {number} --reason "更正原因"。'
         )
     unchanged = year_files(root, project, archives, number, current.corrections)
     if {n: archive.sha256(b) for n, b in unchanged.items()} == current.files:
         raise ArchiveError(
-            f"{number}年度的数据和文字与存档完全相同，没有需要更正的内容。请先修改数据，再运行 python build.py correct {number} --reason \"更正原因\"。"
+            f'{number}年度的数据和文字与存档完全相同，没有需要更正的内容。请先修改数据，再运行 python build.py correct {number} --reason "更正原因"。'
         )
     previous = f"{number}-v{current.version}"
     correction = Correction(current.version + 1, day or archive.today(), reason, previous)
@@ -164,9 +189,13 @@ def make_key(root: Path, key: Path, name: str) -> tuple[Path, Path]:
     """Create a key pair: the private key at `key` (never overwritten), the public one here."""
     root = root.resolve()
     if key.resolve().is_relative_to(root):
-        raise ArchiveError(f"私钥不能放在项目文件夹里（{key}）：它会被提交进版本库。请放在项目之外，例如默认位置。")
+        raise ArchiveError(
+            f"私钥不能放在项目文件夹里（{key}）：它会被提交进版本库。请放在项目之外，例如默认位置。"
+        )
     if key.exists():
-        raise ArchiveError(f"{key} 已经存在，不会覆盖。换密钥时请用 --key 指定一个新文件名（见 docs/signing.md）。")
+        raise ArchiveError(
+            f"{key} 已经存在，不会覆盖。换密钥时请用 --key 指定一个新文件名（见 docs/signing.md）。"
+        )
     if not ID.fullmatch(name):
         raise ArchiveError(f"公钥名称“{name}”不合规范：只能用小写英文字母、数字和连字符。")
     public = root / signing.KEYS / f"{name}.pub"

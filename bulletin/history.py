@@ -50,10 +50,18 @@ def standings(results: YearResults) -> list[Standing]:
     titles = {c.id: c.title for c in year.categories}
     return [
         Standing(
-            year.number, r.unit.id, r.unit.name, r.unit.category, titles.get(r.unit.category, r.unit.category),
-            r.scored, None if year.grades_only else r.total, r.score.rubric.total, r.rank, r.tied,
+            year.number,
+            r.unit.id,
+            r.unit.name,
+            r.unit.category,
+            titles.get(r.unit.category, r.unit.category),
+            r.scored,
+            None if year.grades_only else r.total,
+            r.score.rubric.total,
+            r.rank,
+            r.tied,
             r.grade,
-        )  # fmt: skip
+        )
         for r in results.units
     ]
 
@@ -74,13 +82,17 @@ def rank_changes(by_year: dict[int, dict[str, Standing]]) -> dict[tuple[int, str
             elif before.rank is None:
                 changes[(current, unit)] = RankChange(previous, None, None, f"{then}未评分")
             elif before.category != now.category:
-                changes[(current, unit)] = RankChange(previous, before.rank, None, f"{then}属{before.category_title}类")
+                changes[(current, unit)] = RankChange(
+                    previous, before.rank, None, f"{then}属{before.category_title}类"
+                )
             else:
                 changes[(current, unit)] = RankChange(previous, before.rank, before.rank - now.rank)
     return changes
 
 
-def histories(by_year: dict[int, dict[str, Standing]]) -> dict[str, list[tuple[int, Standing | None]]]:
+def histories(
+    by_year: dict[int, dict[str, Standing]],
+) -> dict[str, list[tuple[int, Standing | None]]]:
     """Every unit ever assessed, with its standing in each year of the site (None: a gap)."""
     years = sorted(by_year)
     units: dict[str, None] = {}

@@ -127,8 +127,11 @@ class Importer:
         first = values.sheetnames[0] if values.sheetnames else GUIDE_SHEET
         meta = read_meta(values)
         if meta is None:
-            self.error(Where(name, first, "A1"), "这不是由 build.py sheets 生成的评分表（没有记录生成信息的隐藏工作表），"
-                       "无法确定各格对应的单位和评分项；请使用考核办公室下发的评分表填写。")  # fmt: skip
+            self.error(
+                Where(name, first, "A1"),
+                "这不是由 build.py sheets 生成的评分表（没有记录生成信息的隐藏工作表），"
+                "无法确定各格对应的单位和评分项；请使用考核办公室下发的评分表填写。",
+            )
             return
         year = self.data.year.number
         if meta.year != year:
@@ -138,8 +141,11 @@ class Importer:
             )
             return
         if meta.key in self.seen:
-            self.error(Where(name, first, "A1"), f"与 {self.seen[meta.key]} 是同一份评分表（{self.describe(meta)}），"
-                       "重复了；同一份评分表只能导入一次，请去掉其中一个文件。")  # fmt: skip
+            self.error(
+                Where(name, first, "A1"),
+                f"与 {self.seen[meta.key]} 是同一份评分表（{self.describe(meta)}），"
+                "重复了；同一份评分表只能导入一次，请去掉其中一个文件。",
+            )
             return
         self.seen[meta.key] = name
         self.note_slots(meta, Where(name, first, "A1"))
@@ -154,15 +160,22 @@ class Importer:
             where = Where(name, entry.title, "A2")
             unit = self.units.get(entry.unit)
             if unit is None:
-                self.error(where, f"工作表“{entry.title}”的单位“{entry.unit}”不在 {year} 年度的单位名单"
-                           "（content/{year}/units.yaml）中，无法导入；如单位已更名或撤销，请重新生成评分表。"
-                           .replace("{year}", str(year)))  # fmt: skip
+                self.error(
+                    where,
+                    f"工作表“{entry.title}”的单位“{entry.unit}”不在 {year} 年度的单位名单"
+                    "（content/{year}/units.yaml）中，无法导入；如单位已更名或撤销，请重新生成评分表。".replace(
+                        "{year}", str(year)
+                    ),
+                )
                 continue
             rubric = self.data.rubrics[unit.rubric]
             if entry.rubric != rubric.id or entry.digest != rubric_digest(rubric):
-                self.error(where, f"工作表“{entry.title}”（{unit.name}）是按旧版评分标准生成的：生成之后，"
-                           f"rubrics/{year}/{unit.rubric}.yaml 中的评分项、分值或选项已修改。"
-                           f"请用 python build.py sheets {year} 重新生成评分表，按新表填写后再导入。")  # fmt: skip
+                self.error(
+                    where,
+                    f"工作表“{entry.title}”（{unit.name}）是按旧版评分标准生成的：生成之后，"
+                    f"rubrics/{year}/{unit.rubric}.yaml 中的评分项、分值或选项已修改。"
+                    f"请用 python build.py sheets {year} 重新生成评分表，按新表填写后再导入。",
+                )
                 continue
             self.sheet(name, values[entry.title], formulas[entry.title], unit, Columns(meta.slots))
 
@@ -177,7 +190,7 @@ class Importer:
         experts, slots, first = self.groups.get(meta.group, (meta.experts, set(), where))
         self.groups[meta.group] = (max(experts, meta.experts), slots | set(meta.slots), first)
 
-    def sheet(self, name: str, ws, fws, unit: Unit, cols: Columns) -> None:  # noqa: ANN001
+    def sheet(self, name: str, ws, fws, unit: Unit, cols: Columns) -> None:
         rubric = self.data.rubrics[unit.rubric]
         unit_marks = self.marks.setdefault(unit.id, {})
         for rows in layout(rubric, unit).items:
@@ -185,8 +198,11 @@ class Importer:
             for row in (rows.row, *rows.option_rows):
                 found = ws.cell(row, cols.item_id).value
                 if str(found or "") != rows.item.id:
-                    self.error(Where(name, ws.title, a1(row, cols.item_id)), f"{item_name(unit, rows)}：工作表的结构被改动过"
-                               f"（此行应是评分项 {rows.item.id}），无法确定各格的含义；请使用原样下发的评分表。")  # fmt: skip
+                    self.error(
+                        Where(name, ws.title, a1(row, cols.item_id)),
+                        f"{item_name(unit, rows)}：工作表的结构被改动过"
+                        f"（此行应是评分项 {rows.item.id}），无法确定各格的含义；请使用原样下发的评分表。",
+                    )
                     marks.broken = True
                     return
 
@@ -208,8 +224,11 @@ class Importer:
                         chosen.append(option.label)
                         continue
                     marks.broken = True
-                    self.error(where, f"{item_name(unit, rows)}的类别“{option.label}”填的是“{value.shown}”；"
-                               "符合该类别请选“√”，不符合请留空。")  # fmt: skip
+                    self.error(
+                        where,
+                        f"{item_name(unit, rows)}的类别“{option.label}”填的是“{value.shown}”；"
+                        "符合该类别请选“√”，不符合请留空。",
+                    )
                 marks.ticks.append((tuple(chosen), Where(name, ws.title, a1(rows.row, SCORE_COL))))
                 continue
             marks.singles.append(cell(rows.row, SCORE_COL))
@@ -225,8 +244,11 @@ class Importer:
             if lacking:
                 name = f"第{group}组" if group else "未分组"
                 who = "、".join(f"专家{s}" for s in lacking)
-                self.error(where, f"{name}共有 {experts} 位专家，缺少{who}的评分表；"
-                           "每位专家一个工作簿时，请把全组专家的工作簿一起导入。")  # fmt: skip
+                self.error(
+                    where,
+                    f"{name}共有 {experts} 位专家，缺少{who}的评分表；"
+                    "每位专家一个工作簿时，请把全组专家的工作簿一起导入。",
+                )
 
     def answer(self, unit: Unit, marks: Marks) -> Answer | None:
         """The answer the workbooks give (None: not scored); report what is wrong with it."""
@@ -235,8 +257,12 @@ class Importer:
         if item.type == BEST_OF:
             picks = {labels for labels, _ in marks.ticks}
             if len(picks) > 1:
-                self.error(marks.ticks[-1][1], f"{what}在不同的评分表中勾选的类别不一致："
-                           + "；".join("、".join(p) or "（未选）" for p in picks) + "。请统一后再导入。")  # fmt: skip
+                self.error(
+                    marks.ticks[-1][1],
+                    f"{what}在不同的评分表中勾选的类别不一致："
+                    + "；".join("、".join(p) or "（未选）" for p in picks)
+                    + "。请统一后再导入。",
+                )
                 marks.broken = True
                 return None
             order = [o.label for o in item.options]
@@ -259,8 +285,11 @@ class Importer:
         for slot in sorted(filled):
             self.check_value(unit, marks, *experts[slot])
         if singles and filled:
-            self.error(singles[0][1], f"{what}既填了“得分”又填了专家分；全组一个分数时只填“得分”，"
-                       "各专家分别打分时“得分”留空。")  # fmt: skip
+            self.error(
+                singles[0][1],
+                f"{what}既填了“得分”又填了专家分；全组一个分数时只填“得分”，"
+                "各专家分别打分时“得分”留空。",
+            )
             return None
         if marks.broken:
             return None
@@ -270,15 +299,21 @@ class Importer:
             for slot in gaps:
                 if slot not in experts:  # no workbook for this expert: missing_experts says so
                     continue
-                self.error(experts[slot][1], f"{what}缺少专家{slot}的打分（专家{top}已打分）；"
-                           "各专家的分数请依次填写，不要空栏。")  # fmt: skip
+                self.error(
+                    experts[slot][1],
+                    f"{what}缺少专家{slot}的打分（专家{top}已打分）；"
+                    "各专家的分数请依次填写，不要空栏。",
+                )
             if gaps:
                 marks.broken = True
                 return None
             values = [experts[s][0].number for s in range(1, top + 1)]
             if self.data.year.aggregate == "trimmed-mean" and len(values) < 3:
-                self.error(experts[1][1], f"{what}只有 {len(values)} 位专家打分；本年度去掉最高分和最低分后取平均，"
-                           "至少需要 3 位专家的分数。")  # fmt: skip
+                self.error(
+                    experts[1][1],
+                    f"{what}只有 {len(values)} 位专家打分；本年度去掉最高分和最低分后取平均，"
+                    "至少需要 3 位专家的分数。",
+                )
                 marks.broken = True
                 return None
             return Answer(experts=tuple(v for v in values if v is not None))
@@ -343,8 +378,11 @@ def plan_changes(imp: Importer) -> dict[str, tuple[str, dict[str, Answer | None]
                 continue
             if new is None and data.year.status != DRAFT:
                 where = (marks.ticks or marks.singles)[0][1]
-                imp.error(where, f"{item_name(unit, rows)}还没有打分；已发布的年度每一项都必须打分，"
-                          f"{expected(rows.item) if rows.item.type != BEST_OF else '请勾选类别'}。")  # fmt: skip
+                imp.error(
+                    where,
+                    f"{item_name(unit, rows)}还没有打分；已发布的年度每一项都必须打分，"
+                    f"{expected(rows.item) if rows.item.type != BEST_OF else '请勾选类别'}。",
+                )
                 continue
             old = sheet.answers.get(item_id) if sheet else None
             if not same(old, new):

@@ -68,7 +68,10 @@ def load_year(fs: Files, folder: Path) -> YearData | None:
     year_file = folder / "year.yaml"
     year = None
     if not year_file.is_file():
-        fs.report.error(Mark(fs.rel(year_file)), f"{number}年度缺少年度设置文件 year.yaml。{fs.case_hint(year_file)}")
+        fs.report.error(
+            Mark(fs.rel(year_file)),
+            f"{number}年度缺少年度设置文件 year.yaml。{fs.case_hint(year_file)}",
+        )
     else:
         year = read_year(fs, year_file, number)
     rubrics = load_rubrics(fs, fs.root / "rubrics" / folder.name)
@@ -76,7 +79,10 @@ def load_year(fs: Files, folder: Path) -> YearData | None:
     units: tuple[Unit, ...] = ()
     listed: set[str] | None = None
     if not units_file.is_file():
-        fs.report.error(Mark(fs.rel(units_file)), f"{number}年度缺少单位名单 units.yaml。{fs.case_hint(units_file)}")
+        fs.report.error(
+            Mark(fs.rel(units_file)),
+            f"{number}年度缺少单位名单 units.yaml。{fs.case_hint(units_file)}",
+        )
     else:
         node = fs.yaml(units_file)
         key = (node, year, tuple(rubrics.items()))
@@ -142,7 +148,9 @@ def load_sheets(
     files = {p.stem.lower() for p in paths}
     for unit in units:
         if unit.id not in files:
-            message = f"单位“{unit.name}”（{unit.id}）还没有评分文件 scores/{year.number}/{unit.id}.yaml"
+            message = (
+                f"单位“{unit.name}”（{unit.id}）还没有评分文件 scores/{year.number}/{unit.id}.yaml"
+            )
             if year.status == DRAFT:
                 fs.report.warning(unit.mark, message + "，暂按“尚未评分”显示。")
             else:

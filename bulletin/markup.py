@@ -18,11 +18,43 @@ import nh3
 from markupsafe import Markup, escape
 
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th",
-    "thead", "tr", "ul",
-}  # fmt: skip
-ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align", "scope"}, "td": {"align"}}
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "th": {"align", "scope"},
+    "td": {"align"},
+}
 SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 
@@ -103,7 +135,9 @@ def to_html(text: str | None, shift_headings: bool = True) -> Markup:
         # wrote `#` or `##`, so that no level is skipped (h1 straight to h3).
         levels = [int(level) for level in re.findall(r"<h([1-6])\b", html)]
         shift = 2 - min(levels) if levels else 0
-        html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
+        html = re.sub(
+            r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html
+        )
     # Markdown's table headers are column headers; say so for screen readers.
     html = re.sub(r"<th(?=[\s>])(?![^>]*\bscope=)", '<th scope="col"', html)
     clean = nh3.clean(

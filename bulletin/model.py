@@ -167,7 +167,13 @@ class Item:
         """Resolve the item for a unit; validation guarantees exactly one variant matches."""
         if not self.variants:
             return AppliedItem(
-                self.id, self.title or "", self.points, self.type, self.options, self.description, None
+                self.id,
+                self.title or "",
+                self.points,
+                self.type,
+                self.options,
+                self.description,
+                None,
             )
         index = self.matching_variants(attributes)[0]
         v = self.variants[index]
@@ -208,7 +214,9 @@ class Rubric:
         key = tuple((k, type(v).__name__, v) for k, v in sorted(attributes.items()))
         found = self._applied.get(key)
         if found is None:
-            found = self._applied[key] = {item.id: item.applied(attributes) for item in self.items()}
+            found = self._applied[key] = {
+                item.id: item.applied(attributes) for item in self.items()
+            }
         return found
 
 

@@ -11,9 +11,21 @@ from .scoring import UnitResult, YearResults, decimal_text
 from .xlsx import neutralised
 
 FIELDS = (
-    "id", "name", "category", "rubric", "scored", "total", "rank", "tied", "grade", "weighted",
-    "commended", "commendation_reason", "rectify", "rectification_reason",
-)  # fmt: skip
+    "id",
+    "name",
+    "category",
+    "rubric",
+    "scored",
+    "total",
+    "rank",
+    "tied",
+    "grade",
+    "weighted",
+    "commended",
+    "commendation_reason",
+    "rectify",
+    "rectification_reason",
+)
 
 
 SCORE_FIELDS = ("total", "weighted")  # left out with the subtotals and items when grades only
@@ -67,7 +79,9 @@ def _value(value: object) -> str:
 
 
 def _mapping(values: dict[str, object]) -> str:
-    return "{" + ", ".join(f'"{k}": {_value(v)}' for k, v in values.items()) + "}"  # keys are checked ids
+    return (
+        "{" + ", ".join(f'"{k}": {_value(v)}' for k, v in values.items()) + "}"
+    )  # keys are checked ids
 
 
 def record_json(result: UnitResult, scores: bool = True) -> str:
@@ -113,14 +127,21 @@ def results_csv(results: YearResults) -> str:
             item_ids.extend(i.id for i in d.items if i.id not in item_ids)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*fields, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)])
+    writer.writerow(
+        [*fields, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)]
+    )
     for result in results.units:
         writer.writerow(_row(result, dimension_ids, item_ids, fields, scores))
     return "\ufeff" + out.getvalue()
 
 
-def _row(result: UnitResult, dimension_ids: list[str], item_ids: list[str],
-         fields: tuple[str, ...] = FIELDS, scores: bool = True) -> list[str]:  # fmt: skip
+def _row(
+    result: UnitResult,
+    dimension_ids: list[str],
+    item_ids: list[str],
+    fields: tuple[str, ...] = FIELDS,
+    scores: bool = True,
+) -> list[str]:
     record = unit_record(result, scores)
     dims, items = record["dimensions"], record["items"]
     assert isinstance(dims, dict) and isinstance(items, dict)

@@ -94,7 +94,7 @@ class Reloader:
                 waiter.write_message(
                     {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
                 )
-            except Exception:  # closed meanwhile  # noqa: BLE001
+            except Exception:  # closed meanwhile
                 LiveReloadHandler.waiters.discard(waiter)
 
 
@@ -117,7 +117,7 @@ class PreviewServer(Server):
         # 404s and 503s are normal here
         logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
 
-    def application(self, port: int, host: str, liveport=None, debug=None, live_css=True) -> None:  # noqa: ANN001
+    def application(self, port: int, host: str, liveport=None, debug=None, live_css=True) -> None:
         """Mount livereload's handlers, guarded, and the site; bind the port or raise OSError."""
         LiveReloadHandler.watcher = self.watcher
         LiveReloadHandler.live_css = live_css

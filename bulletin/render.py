@@ -86,7 +86,9 @@ def environment(theme: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=True,
     )
-    env.filters.update(num=num, fixed=fixed, cn_date=cn_date, percent=percent, markdown=markup.to_html)
+    env.filters.update(
+        num=num, fixed=fixed, cn_date=cn_date, percent=percent, markdown=markup.to_html
+    )
     env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart, Bar=charts.Bar)
     return env
 
@@ -95,9 +97,13 @@ def theme_digest(theme: Path) -> str:
     """The templates and the code that draws pages decide every page's bytes as much as its view."""
     templates = theme / "templates"
     return digest(
-        sorted((p.relative_to(templates).as_posix(), p.read_bytes()) for p in templates.rglob("*") if p.is_file()),
+        sorted(
+            (p.relative_to(templates).as_posix(), p.read_bytes())
+            for p in templates.rglob("*")
+            if p.is_file()
+        ),
         sorted((p.relative_to(CODE).as_posix(), p.read_bytes()) for p in CODE.rglob("*.py")),
-    )  # fmt: skip
+    )
 
 
 def context(page: Page, site: SiteConfig) -> dict[str, object]:
@@ -108,8 +114,15 @@ def context(page: Page, site: SiteConfig) -> dict[str, object]:
     # Links inside a year never name its folder, so that an archived version moved to
     # <YEAR>-v<N>/ by a correction still links to its own pages, data and style.
     yroot = "../" * (depth - 1) if frame is not None else root
-    values = {f.name: getattr(page.view, f.name) for f in dataclasses.fields(page.view)}  # type: ignore[arg-type]
-    return {**values, "site": site, "path": page.path, "root": root, "yroot": yroot, "static": yroot + "static/"}
+    values = {name: getattr(page.view, name) for name in _fields_of(type(page.view)) or ()}
+    return {
+        **values,
+        "site": site,
+        "path": page.path,
+        "root": root,
+        "yroot": yroot,
+        "static": yroot + "static/",
+    }
 
 
 SCALARS = (str, int, float, Decimal, date, type(None))
@@ -155,7 +168,7 @@ class Digests:
         return self.of(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fields_of(cls: type) -> tuple[str, ...] | None:
     """The fields a dataclass's repr shows, or None for any other type."""
     if not dataclasses.is_dataclass(cls):
@@ -182,7 +195,11 @@ def kind_of(path: str) -> str:
         return "bulletin"
     if len(parts) == 2 and parts[1] == "index.html" and parts[0] in ("rankings", "units"):
         return f"{parts[0]}-index"
-    if len(parts) == 3 and parts[2] == "index.html" and parts[0] in ("rankings", "units", "rubrics", "pages"):
+    if (
+        len(parts) == 3
+        and parts[2] == "index.html"
+        and parts[0] in ("rankings", "units", "rubrics", "pages")
+    ):
         return f"{parts[0]}:{parts[1]}"
     return ""
 
@@ -228,14 +245,26 @@ class Pages:
         self.by_year = history.index([*live, *archived_standings])
         self.changes = history.rank_changes(self.by_year)
         entries = [
-            views.YearEntry(y.year.number, y.data.title, y.data.date, y.year.status, len(y.units),
-                            self.corrections.get(y.year.number, ()))
+            views.YearEntry(
+                y.year.number,
+                y.data.title,
+                y.data.date,
+                y.year.status,
+                len(y.units),
+                self.corrections.get(y.year.number, ()),
+            )
             for y in self.years
         ] + [
-            views.YearEntry(a.year, a.bulletin_title, a.date, FROZEN, len(self.by_year.get(a.year, {})),
-                            a.corrections)
+            views.YearEntry(
+                a.year,
+                a.bulletin_title,
+                a.date,
+                FROZEN,
+                len(self.by_year.get(a.year, {})),
+                a.corrections,
+            )
             for a in self.archived
-        ]  # fmt: skip
+        ]
         self.entries = tuple(sorted(entries, key=lambda e: e.year, reverse=True))
         self.year_list = [e.year for e in self.entries]
         # Where each kind of page is in each year, for the links between years.
@@ -260,11 +289,29 @@ class Pages:
         """`make()`, or the part made from the same `owner` and `key` in an earlier build."""
         return make() if self.parts is None else self.parts.get(owner, key, make)
 
-    def row(self, result: UnitResult, category: Category, columns: tuple[views.Column, ...],
-            change: RankChange | None, shown: bool) -> views.Row:  # fmt: skip
-        key = (result.rank, result.tied, result.grade, result.weighted, result.commendation_reason,
-               result.rectification_reason, category.title, columns, change, shown)  # fmt: skip
-        return self.kept(result.score, ("row", *key), lambda: views.row(result, category, columns, change, shown))
+    def row(
+        self,
+        result: UnitResult,
+        category: Category,
+        columns: tuple[views.Column, ...],
+        change: RankChange | None,
+        shown: bool,
+    ) -> views.Row:
+        key = (
+            result.rank,
+            result.tied,
+            result.grade,
+            result.weighted,
+            result.commendation_reason,
+            result.rectification_reason,
+            category.title,
+            columns,
+            change,
+            shown,
+        )
+        return self.kept(
+            result.score, ("row", *key), lambda: views.row(result, category, columns, change, shown)
+        )
 
     def __iter__(self) -> Iterator[Page]:
         yield Page("index.html", "years.html", views.YearsView(self.entries), "years")
@@ -280,8 +327,14 @@ class Pages:
         for unit, rows in history.histories(self.by_year).items():
             assessed = [s for _, s in rows if s is not None]
             latest = assessed[-1]
-            units.append(views.SiteUnit(unit, latest.name, latest.category_title,
-                                        tuple(s.year for s in reversed(assessed))))  # fmt: skip
+            units.append(
+                views.SiteUnit(
+                    unit,
+                    latest.name,
+                    latest.category_title,
+                    tuple(s.year for s in reversed(assessed)),
+                )
+            )
         order = {}
         for entry in self.entries:  # the categories of the newest year first, as it lists them
             for s in self.by_year.get(entry.year, {}).values():
@@ -312,19 +365,35 @@ class Pages:
             scored = sum(1 for r in rows if r.scored)
             has_changes = any(r.change for r in rows)
             average = ranking.average if shown else None
-            tables.append(views.Table(ranking.category, rows, columns, average, averages, scored,
-                                      has_changes, shown))  # fmt: skip
+            tables.append(
+                views.Table(
+                    ranking.category, rows, columns, average, averages, scored, has_changes, shown
+                )
+            )
         by_unit = {r.id: r for t in tables for r in t.rows}
         bulletin = data.bulletin
         path = f"{base}/index.html"
-        yield Page(path, "bulletin.html", views.BulletinView(
-            frame, self.alternates(path), data.title, bulletin.number if bulletin else None,
-            bulletin.recipients if bulletin else None, bulletin.body if bulletin else "", data.date,
-            tuple(tables), tuple(by_unit[r.unit.id] for r in results.commended),
-            tuple(by_unit[r.unit.id] for r in results.rectify), year.grades,
-            bulletin.cc if bulletin else None, bulletin.printed_by if bulletin else None,
-            bulletin.printed_on if bulletin else None,
-        ), "bulletin")  # fmt: skip
+        yield Page(
+            path,
+            "bulletin.html",
+            views.BulletinView(
+                frame,
+                self.alternates(path),
+                data.title,
+                bulletin.number if bulletin else None,
+                bulletin.recipients if bulletin else None,
+                bulletin.body if bulletin else "",
+                data.date,
+                tuple(tables),
+                tuple(by_unit[r.unit.id] for r in results.commended),
+                tuple(by_unit[r.unit.id] for r in results.rectify),
+                year.grades,
+                bulletin.cc if bulletin else None,
+                bulletin.printed_by if bulletin else None,
+                bulletin.printed_on if bulletin else None,
+            ),
+            "bulletin",
+        )
         path = f"{base}/rankings/index.html"
         view = views.RankingsIndexView(frame, self.alternates(path), tuple(tables))
         yield Page(path, "rankings_index.html", view, "index")
@@ -346,18 +415,39 @@ class Pages:
                 path = f"{base}/units/{unit.id}/index.html"
                 sheet = result.score.sheet
                 rubric = result.score.rubric
-                yield Page(path, "unit.html", views.UnitView(
-                    frame, self.alternates(path), unit.id, unit.name, unit.group, unit.tasks,
-                    ranking.category, table.rows[i], table.scored,
-                    views.Link(f"rubrics/{rubric.id}/index.html", rubric.title), rubric.total,
-                    self.kept(result.score, ("dimensions", ticks[rubric.id]),
-                              lambda: views.unit_dimensions(result, dict(ticks[rubric.id])))
-                    if shown else (),
-                    year.aggregate,
-                    sheet is not None, sheet.opinion if sheet else None, sheet.evidence if sheet else (),
-                    bool(year.grades), year.weight if shown else None,
-                    table.rows[i - 1] if i > 0 else None, table.rows[i + 1] if i + 1 < len(ordered) else None,
-                ), "unit")  # fmt: skip
+                yield Page(
+                    path,
+                    "unit.html",
+                    views.UnitView(
+                        frame,
+                        self.alternates(path),
+                        unit.id,
+                        unit.name,
+                        unit.group,
+                        unit.tasks,
+                        ranking.category,
+                        table.rows[i],
+                        table.scored,
+                        views.Link(f"rubrics/{rubric.id}/index.html", rubric.title),
+                        rubric.total,
+                        self.kept(
+                            result.score,
+                            ("dimensions", ticks[rubric.id]),
+                            lambda r=result, t=ticks[rubric.id]: views.unit_dimensions(r, dict(t)),
+                        )
+                        if shown
+                        else (),
+                        year.aggregate,
+                        sheet is not None,
+                        sheet.opinion if sheet else None,
+                        sheet.evidence if sheet else (),
+                        bool(year.grades),
+                        year.weight if shown else None,
+                        table.rows[i - 1] if i > 0 else None,
+                        table.rows[i + 1] if i + 1 < len(ordered) else None,
+                    ),
+                    "unit",
+                )
         for rubric in data.rubrics.values():
             path = f"{base}/rubrics/{rubric.id}/index.html"
             users = tuple(
@@ -370,13 +460,22 @@ class Pages:
             yield Page(path, "rubric.html", view, "rubric")
         for page in data.pages:
             path = f"{base}/pages/{page.slug}/index.html"
-            yield Page(path, "page.html", views.MarkdownView(frame, self.alternates(path), page), "page")
+            yield Page(
+                path, "page.html", views.MarkdownView(frame, self.alternates(path), page), "page"
+            )
 
     def history_pages(self) -> Iterator[Page]:
         for unit, rows in history.histories(self.by_year).items():
             pages = self.by_kind.get(f"units:{unit}", {})
             lines = tuple(
-                views.HistoryLine(year, standing, pages.get(year) if standing else None, self.change(year, unit))
+                views.HistoryLine(
+                    year, standing, pages.get(year) if standing else None, self.change(year, unit)
+                )
                 for year, standing in rows
             )
-            yield Page(f"units/{unit}/index.html", "history.html", views.HistoryView(unit, lines), "history")
+            yield Page(
+                f"units/{unit}/index.html",
+                "history.html",
+                views.HistoryView(unit, lines),
+                "history",
+            )

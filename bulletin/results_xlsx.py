@@ -35,8 +35,9 @@ def _header(sheet: Sheet, titles: list[str], widths: list[float]) -> None:
 SCORE_COLUMNS = (4, 6)  # 得分, 折算分: left out when a year publishes grades only
 
 
-def category_sheet(sheet: Sheet, results: list[UnitResult], weight: Decimal | None,
-                   scores: bool = True) -> None:  # fmt: skip
+def category_sheet(
+    sheet: Sheet, results: list[UnitResult], weight: Decimal | None, scores: bool = True
+) -> None:
     keep = [i for i in range(len(CATEGORY_COLUMNS)) if scores or i not in SCORE_COLUMNS]
     titles = [title for title, _ in CATEGORY_COLUMNS]
     if weight is not None:
@@ -45,10 +46,18 @@ def category_sheet(sheet: Sheet, results: list[UnitResult], weight: Decimal | No
     _header(sheet, [titles[i] for i in keep], [widths[i] for i in keep])
     for r in results:
         values = [
-            r.rank, rank_text(r.rank, r.tied), r.unit.name, r.unit.id, r.total, r.grade,
-            r.weighted, "是" if r.commended else "", r.commendation_reason,
-            "是" if r.rectify else "", r.rectification_reason,
-        ]  # fmt: skip
+            r.rank,
+            rank_text(r.rank, r.tied),
+            r.unit.name,
+            r.unit.id,
+            r.total,
+            r.grade,
+            r.weighted,
+            "是" if r.commended else "",
+            r.commendation_reason,
+            "是" if r.rectify else "",
+            r.rectification_reason,
+        ]
         sheet.add([values[i] for i in keep])
 
 
@@ -79,8 +88,14 @@ def rubric_sheet(sheet: Sheet, rubric: Rubric, results: list[UnitResult]) -> Non
         sheet.add([r.unit.name, r.unit.id, r.total, *(values.get(key) for key in keys)])
 
 
-def guide_sheet(sheet: Sheet, results: YearResults, site: SiteConfig, bulletin: Page | None,
-                day: date | None, sheets: list[tuple[str, str]]) -> None:  # fmt: skip
+def guide_sheet(
+    sheet: Sheet,
+    results: YearResults,
+    site: SiteConfig,
+    bulletin: Page | None,
+    day: date | None,
+    sheets: list[tuple[str, str]],
+) -> None:
     year = results.year
     grades_only = year.grades_only
     sheet.widths = [24, 80]
@@ -90,9 +105,20 @@ def guide_sheet(sheet: Sheet, results: YearResults, site: SiteConfig, bulletin: 
         ("年度", str(year.number)),
         ("通报文号", (bulletin.number if bulletin else None) or "（无）"),
         ("通报日期", day.isoformat() if day else "（未定）"),
-        ("生成日期", (day.isoformat() if day else "（未定）") + "（即通报日期，与生成文件的日子无关）"),
-        ("状态", {PUBLISHED: "已发布", FROZEN: "已冻结", DRAFT: "草稿（结果未定）"}.get(year.status, year.status)),
-        ("数据来源", f"本表由考核结果通报网站自动生成，与网站上 {year.number} 年度的通报、排名和 results.json、results.csv 同源。"),
+        (
+            "生成日期",
+            (day.isoformat() if day else "（未定）") + "（即通报日期，与生成文件的日子无关）",
+        ),
+        (
+            "状态",
+            {PUBLISHED: "已发布", FROZEN: "已冻结", DRAFT: "草稿（结果未定）"}.get(
+                year.status, year.status
+            ),
+        ),
+        (
+            "数据来源",
+            f"本表由考核结果通报网站自动生成，与网站上 {year.number} 年度的通报、排名和 results.json、results.csv 同源。",
+        ),
         ("", ""),
         ("工作表", "内容"),
         *sheets,
@@ -100,9 +126,12 @@ def guide_sheet(sheet: Sheet, results: YearResults, site: SiteConfig, bulletin: 
         ("各类别工作表的列", "含义"),
         *(c for i, c in enumerate(CATEGORY_COLUMNS) if not grades_only or i not in SCORE_COLUMNS),
         ("", ""),
-        ("评分标准工作表的列", "每个评分项一列，标题为评分项名称和满分；“小计”列为一级指标得分；"
-         "几位专家分别打分的项目为按本年度规则合并后的得分；单选、择优项为所得分值。"),
-    ]  # fmt: skip
+        (
+            "评分标准工作表的列",
+            "每个评分项一列，标题为评分项名称和满分；“小计”列为一级指标得分；"
+            "几位专家分别打分的项目为按本年度规则合并后的得分；单选、择优项为所得分值。",
+        ),
+    ]
     if grades_only:  # no rubric sheets: say why instead of explaining them
         rows[-1] = ("得分", "本年度只公布等次和名次，不公布得分。")
     for key, value in rows:

@@ -57,7 +57,12 @@ class BuildState:
             key = (data.year.number, unit.id)
             kept = self.scores.get(key)
             score = kept[1] if kept is not None and kept[0] == method else None
-            if score is None or score.sheet is not sheet or score.rubric is not rubric or score.unit != unit:
+            if (
+                score is None
+                or score.sheet is not sheet
+                or score.rubric is not rubric
+                or score.unit != unit
+            ):
                 score = score_unit(unit, rubric, sheet, method)
                 self.scores[key] = (method, score)
             scores.append(score)

@@ -57,7 +57,9 @@ def score_answer(item: AppliedItem, answer: Answer, method: str) -> Decimal:
     if item.type == CHOICE:
         return item.option_points(answer.labels[0]) or Decimal(0)
     if item.type == BEST_OF:
-        best = max((item.option_points(label) or Decimal(0) for label in answer.labels), default=Decimal(0))
+        best = max(
+            (item.option_points(label) or Decimal(0) for label in answer.labels), default=Decimal(0)
+        )
         return min(best, item.points)
     if answer.experts:
         return aggregate_marks(answer.experts, method)
@@ -91,7 +93,9 @@ class UnitScore:
     total: Decimal | None
 
     def subtotal(self, dimension_id: str) -> Decimal:
-        return next((d.subtotal for d in self.dimensions if d.dimension.id == dimension_id), Decimal(0))
+        return next(
+            (d.subtotal for d in self.dimensions if d.dimension.id == dimension_id), Decimal(0)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +166,11 @@ def score_unit(unit: Unit, rubric: Rubric, sheet: ScoreSheet | None, method: str
         for item in dimension.items:
             applied = applied_items[item.id]
             answer = sheet.answers[item.id]
-            items.append(ItemScore(applied, answer, score_answer(applied, answer, method), sheet.notes.get(item.id)))
+            items.append(
+                ItemScore(
+                    applied, answer, score_answer(applied, answer, method), sheet.notes.get(item.id)
+                )
+            )
         subtotal = sum((i.score for i in items), Decimal(0))
         dimensions.append(DimensionScore(dimension, subtotal, tuple(items)))
     total = sum((d.subtotal for d in dimensions), Decimal(0))
@@ -174,7 +182,9 @@ def rank_key(score: UnitScore, tie_break: Sequence[str]) -> tuple[Decimal, ...]:
     return (score.total, *(score.subtotal(d) for d in tie_break))
 
 
-def rank_category(scores: Sequence[UnitScore], tie_break: Sequence[str] = ()) -> list[tuple[UnitScore, int, bool]]:
+def rank_category(
+    scores: Sequence[UnitScore], tie_break: Sequence[str] = ()
+) -> list[tuple[UnitScore, int, bool]]:
     """Competition ranking (1, 2, 2, 4) by total, then tie_break subtotals; ties keep input order."""
     scored = [s for s in scores if s.total is not None]
     keys = {id(s): rank_key(s, tie_break) for s in scored}
@@ -208,7 +218,12 @@ def rank_phrase(category: Category, rank: int, tied: bool) -> str:
 
 
 def _rule_reasons(
-    total: Decimal, rank: int, tied: bool, category: Category, year: Year, listed_to_rectify: bool = False
+    total: Decimal,
+    rank: int,
+    tied: bool,
+    category: Category,
+    year: Year,
+    listed_to_rectify: bool = False,
 ) -> tuple[str | None, str | None]:
     """The generated reasons for commendation and rectification by rule, or None.
 
@@ -216,7 +231,9 @@ def _rule_reasons(
     """
     c, r = year.commendation, year.rectification
     rectify = None
-    got = "" if year.grades_only else f"，得分{decimal_text(total)}"  # no score where none is published
+    got = (
+        "" if year.grades_only else f"，得分{decimal_text(total)}"
+    )  # no score where none is published
     if r.below is not None and total < r.below:
         rectify = f"{rank_phrase(category, rank, tied)}{got}，低于{decimal_text(r.below)}分"
     commend = None
@@ -298,7 +315,11 @@ def rank_year(data: YearData, scores: Sequence[UnitScore]) -> YearResults:
                 category,
                 tuple(results[i] for i in ranked_ids + unscored),
                 _mean(totals),
-                {k: v for k, v in ((k, _mean(v)) for k, v in dimension_values.items()) if v is not None},
+                {
+                    k: v
+                    for k, v in ((k, _mean(v)) for k, v in dimension_values.items())
+                    if v is not None
+                },
             )
         )
     return YearResults(data, tuple(results[u.id] for u in data.units), tuple(rankings))

@@ -34,7 +34,7 @@ def plain(markdown: str) -> str:
     return _SPACE.sub(" ", _MARKUP.sub(" ", _LINK.sub(r"\1", markdown))).strip()
 
 
-def unit_text(result) -> str:  # noqa: ANN001 - a scoring.UnitResult
+def unit_text(result) -> str:
     """What a unit's page says that people may search for besides its name."""
     parts = list(result.unit.tasks)
     sheet = result.score.sheet
@@ -87,8 +87,13 @@ def search_files(
         for page in y.data.pages:
             docs.append([f"pages/{page.slug}/index.html", page.title, "说明"])
             doc_texts.append(plain(page.body))
-        entries[number] = {"title": y.data.title, "categories": list(categories), "units": units,
-                           "docs": docs, "text": True}  # fmt: skip
+        entries[number] = {
+            "title": y.data.title,
+            "categories": list(categories),
+            "units": units,
+            "docs": docs,
+            "text": True,
+        }
         texts[number] = {"units": [unit_text(r) for r in y.units], "docs": doc_texts}
     for s in archived:  # names, categories and ranks only: that is what an archive keeps
         if s.year not in entries:

@@ -83,8 +83,10 @@ class Preview:
         """Rebuild with drafts, keeping the problems for the pages; never raise for bad data."""
         self.generation += 1
         try:
-            result = build_site(self.root, self.out, drafts=True, state=self.state, allow_future=True)
-        except Exception as exc:  # noqa: BLE001 - a bug or a full disk must not stop the preview
+            result = build_site(
+                self.root, self.out, drafts=True, state=self.state, allow_future=True
+            )
+        except Exception as exc:
             traceback.print_exc()
             self.state = BuildState()  # what the failed build cached may be incomplete
             report = Report()

@@ -194,8 +194,14 @@ class SheetWriter:
         category = self.data.year.category(unit.category)
         self.columns(ws)
         year = self.data.year.number
-        _cell(ws, TITLE_ROW, 1, f"{unit.name}　{year}年度考核评分表", font=Font(name=FONT, size=16, bold=True),
-              alignment=CENTER)  # fmt: skip
+        _cell(
+            ws,
+            TITLE_ROW,
+            1,
+            f"{unit.name}　{year}年度考核评分表",
+            font=Font(name=FONT, size=16, bold=True),
+            alignment=CENTER,
+        )
         ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=cols.note)
         ws.row_dimensions[TITLE_ROW].height = 30
         info = (
@@ -220,12 +226,27 @@ class SheetWriter:
         )
         ws.merge_cells(start_row=HELP_ROW, start_column=1, end_row=HELP_ROW, end_column=cols.note)
         ws.row_dimensions[HELP_ROW].height = 40
-        heads = {NUMBER_COL: "序号", TITLE_COL: "评分项", POINTS_COL: "满分", RULE_COL: "评分说明",
-                 SCORE_COL: "得分", cols.note: "备注", cols.item_id: "编号"}  # fmt: skip
+        heads = {
+            NUMBER_COL: "序号",
+            TITLE_COL: "评分项",
+            POINTS_COL: "满分",
+            RULE_COL: "评分说明",
+            SCORE_COL: "得分",
+            cols.note: "备注",
+            cols.item_id: "编号",
+        }
         heads.update({cols.expert(s): f"专家{s}" for s in self.plan.slots})
         for col, text in heads.items():
-            _cell(ws, HEADER_ROW, col, text, font=Font(name=FONT, bold=True), fill=HEAD_FILL,
-                  alignment=CENTER, border=BOX)  # fmt: skip
+            _cell(
+                ws,
+                HEADER_ROW,
+                col,
+                text,
+                font=Font(name=FONT, bold=True),
+                fill=HEAD_FILL,
+                alignment=CENTER,
+                border=BOX,
+            )
         for index, (dimension, row) in enumerate(plan.dimension_rows):
             text = f"{dimension_number(index)}、{dimension.title}（{decimal_text(dimension.points)}分）"
             _cell(
@@ -250,8 +271,15 @@ class SheetWriter:
         ws.freeze_panes = a1(FIRST_BODY_ROW, 1)
 
     def columns(self, ws: Worksheet) -> None:
-        widths = {NUMBER_COL: 5, TITLE_COL: 40, POINTS_COL: 6, RULE_COL: 30, SCORE_COL: 8,
-                  self.cols.note: 16, self.cols.item_id: 12}  # fmt: skip
+        widths = {
+            NUMBER_COL: 5,
+            TITLE_COL: 40,
+            POINTS_COL: 6,
+            RULE_COL: 30,
+            SCORE_COL: 8,
+            self.cols.note: 16,
+            self.cols.item_id: 12,
+        }
         widths.update({self.cols.expert(s): 7 for s in self.plan.slots})
         for col, width in widths.items():
             ws.column_dimensions[a1(1, col)[:-1]].width = width
@@ -279,8 +307,16 @@ class SheetWriter:
             self.input(ws, row, SCORE_COL, answer.labels[0] if answer and answer.labels else None)
             labels = [o.label for o in item.options]
             source = _list_source(labels) or self.options_ref(labels)
-            _validation(ws, a1(row, SCORE_COL), "list", formula1=source, errorTitle="请从列表中选择",
-                        error="只能选：" + "、".join(labels), promptTitle="单选", prompt="从下拉列表中选一项。")  # fmt: skip
+            _validation(
+                ws,
+                a1(row, SCORE_COL),
+                "list",
+                formula1=source,
+                errorTitle="请从列表中选择",
+                error="只能选：" + "、".join(labels),
+                promptTitle="单选",
+                prompt="从下拉列表中选一项。",
+            )
             self.off(ws, row, [cols.expert(s) for s in cols.slots])
         elif item.type == BEST_OF:
             _cell(
@@ -300,9 +336,16 @@ class SheetWriter:
                     ws.cell(orow, col).border = BOX
                 _cell(ws, orow, cols.item_id, item.id)
                 self.input(ws, orow, SCORE_COL, TICK if option.label in chosen else None)
-                _validation(ws, a1(orow, SCORE_COL), "list", formula1=f'"{TICK}"', errorTitle="请从列表中选择",
-                            error=f"符合该类别请选“{TICK}”，不符合请留空。", promptTitle="择优类别",
-                            prompt=f"符合请选“{TICK}”，不符合留空。")  # fmt: skip
+                _validation(
+                    ws,
+                    a1(orow, SCORE_COL),
+                    "list",
+                    formula1=f'"{TICK}"',
+                    errorTitle="请从列表中选择",
+                    error=f"符合该类别请选“{TICK}”，不符合请留空。",
+                    promptTitle="择优类别",
+                    prompt=f"符合请选“{TICK}”，不符合留空。",
+                )
                 self.off(ws, orow, [cols.expert(s) for s in cols.slots] + [cols.note])
         else:
             value = _points(answer.value) if answer and answer.value is not None else None
@@ -317,8 +360,17 @@ class SheetWriter:
     def input(
         self, ws: Worksheet, row: int, col: int, value: object, align: Alignment = CENTER
     ) -> None:
-        _cell(ws, row, col, value, protection=UNLOCKED, fill=INPUT_FILL, border=BOX, alignment=align,
-              font=Font(name=FONT, size=10, color="0000A0"))  # fmt: skip
+        _cell(
+            ws,
+            row,
+            col,
+            value,
+            protection=UNLOCKED,
+            fill=INPUT_FILL,
+            border=BOX,
+            alignment=align,
+            font=Font(name=FONT, size=10, color="0000A0"),
+        )
 
     def off(self, ws: Worksheet, row: int, cols: list[int]) -> None:
         for col in cols:
@@ -369,15 +421,27 @@ def guide(wb: Workbook, plan: WorkbookPlan, data: YearData, titles: list[tuple[U
     who = f"（专家{plan.slots[0]}用）" if len(plan.slots) == 1 and plan.experts > 1 else ""
     lines = [
         (f"{year}年度考核评分表　{plan.group_name}{who}", Font(name=FONT, size=16, bold=True)),
-        (f"本工作簿由考核办公室用 build.py sheets 根据 {year} 年度的评分标准和单位名单生成，"
-         "每个被考核单位一张工作表（见下方列表和底部标签）。", None),
-        ("填写方法：只能在浅黄色格中填写，其余内容已锁定。计分项填 0 到满分之间的数字，最多两位小数，"
-         "不要写“分”字，也不要写中文数字；单选项在下拉列表中选；择优项在符合的类别后选“√”。", None),
-        ("几位专家分别打分的项目，每位专家填自己的一栏，得分栏留空；全组商定一个分数时只填得分栏。"
-         "备注栏可写扣分理由。", None),
-        ("填好后保存为 .xlsx 格式（不要另存为 .xls 或启用宏的格式），交回考核办公室，"
-         "由工作人员用 build.py import 导入。请勿修改工作表名称、增删行列。", None),
-    ]  # fmt: skip
+        (
+            f"本工作簿由考核办公室用 build.py sheets 根据 {year} 年度的评分标准和单位名单生成，"
+            "每个被考核单位一张工作表（见下方列表和底部标签）。",
+            None,
+        ),
+        (
+            "填写方法：只能在浅黄色格中填写，其余内容已锁定。计分项填 0 到满分之间的数字，最多两位小数，"
+            "不要写“分”字，也不要写中文数字；单选项在下拉列表中选；择优项在符合的类别后选“√”。",
+            None,
+        ),
+        (
+            "几位专家分别打分的项目，每位专家填自己的一栏，得分栏留空；全组商定一个分数时只填得分栏。"
+            "备注栏可写扣分理由。",
+            None,
+        ),
+        (
+            "填好后保存为 .xlsx 格式（不要另存为 .xls 或启用宏的格式），交回考核办公室，"
+            "由工作人员用 build.py import 导入。请勿修改工作表名称、增删行列。",
+            None,
+        ),
+    ]
     for text, font in lines:
         ws.append([])
         row = ws.max_row
@@ -410,8 +474,14 @@ def score_sheet_workbook(plan: WorkbookPlan, data: YearData) -> bytes:
         rubric = data.rubrics[unit.rubric]
         writer.write(unit, rubric, title)
         entries.append(SheetEntry(title, unit.id, rubric.id, rubric_digest(rubric)))
-    meta = WorkbookMeta(data.year.number, plan.group, plan.experts, plan.slots, f"bulletin {__version__}",
-                        tuple(entries))  # fmt: skip
+    meta = WorkbookMeta(
+        data.year.number,
+        plan.group,
+        plan.experts,
+        plan.slots,
+        f"bulletin {__version__}",
+        tuple(entries),
+    )
     write_meta(wb, meta)
     wb.security = WorkbookProtection(lockStructure=True)
     wb.properties.creator = "build.py sheets"

@@ -35,7 +35,9 @@ __all__ = ["BuildResult", "BuildState", "build_site", "manifest_path"]
 @dataclass
 class BuildResult:
     report: Report
-    years: list[YearResults] = field(default_factory=list)  # the years rendered (empty if up to date)
+    years: list[YearResults] = field(
+        default_factory=list
+    )  # the years rendered (empty if up to date)
     built: list[int] = field(default_factory=list)  # years rendered now
     archived: list[int] = field(default_factory=list)  # frozen years copied from the archive
     left_out: list[int] = field(default_factory=list)  # draft years a build without --drafts skips
@@ -54,7 +56,11 @@ class BuildResult:
 
     def summary(self) -> str:
         years = "、".join(map(str, self.built)) or "无"
-        frozen = f"，已存档年度 {'、'.join(map(str, self.archived))} 按存档原样发布" if self.archived else ""
+        frozen = (
+            f"，已存档年度 {'、'.join(map(str, self.archived))} 按存档原样发布"
+            if self.archived
+            else ""
+        )
         head = f"{len(self.built)} 个年度（{years}），{self.units} 个单位{frozen}，共 {self.files} 个文件"
         if self.up_to_date:
             text = f"网站已是最新：{head}；输入文件自上次生成以来没有变化。"
@@ -62,8 +68,10 @@ class BuildResult:
             text = f"已生成网站：{head}；本次渲染 {self.rendered} 页，更新 {self.written} 个文件，删除 {self.removed} 个。"
         if self.left_out:
             drafts = "、".join(map(str, self.left_out))
-            text += (f"\n草稿年度 {drafts} 没有包含在内：要预览草稿，请用 python build.py serve"
-                     "，或 python build.py build --drafts --out 预览文件夹。")  # fmt: skip
+            text += (
+                f"\n草稿年度 {drafts} 没有包含在内：要预览草稿，请用 python build.py serve"
+                "，或 python build.py build --drafts --out 预览文件夹。"
+            )
         return text
 
 
@@ -93,12 +101,21 @@ def build_site(
             report.warning(Mark(path, line, col), message)
         return BuildResult(report, up_to_date=True, files=len(previous.files), **previous.summary)
     with quiet_collector():
-        return _build(root, out, drafts, state, jobs or os.cpu_count() or 1, stamp, previous,
-                      allow_future)  # fmt: skip
+        return _build(
+            root, out, drafts, state, jobs or os.cpu_count() or 1, stamp, previous, allow_future
+        )
 
 
-def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: int, stamp: str,
-           previous: Manifest | None, allow_future: bool = False) -> BuildResult:  # fmt: skip
+def _build(
+    root: Path,
+    out: Path,
+    drafts: bool,
+    state: BuildState | None,
+    jobs: int,
+    stamp: str,
+    previous: Manifest | None,
+    allow_future: bool = False,
+) -> BuildResult:
     started = time.perf_counter()
     # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
     project, report = load_project(root, cache=state.cache if state else None)
@@ -123,7 +140,9 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
     if parts is not None:
         parts.next_build()
     early = release.ahead(project) if drafts else {}
-    pages = list(render.Pages(result.years, archives.current, archives.standings, parts=parts, ahead=early))
+    pages = list(
+        render.Pages(result.years, archives.current, archives.standings, parts=parts, ahead=early)
+    )
     settle()
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -131,13 +150,25 @@ def _build(root: Path, out: Path, drafts: bool, state: BuildState | None, jobs: 
             args = (project, archives, pages, result, stamp, previous, jobs, state, started)
             return _publish(root, out, *args)
     except publish.Busy:
-        report.error(Mark(out.as_posix()), "另一个生成过程正在写入这个输出文件夹，请等它结束后再运行。")
+        report.error(
+            Mark(out.as_posix()), "另一个生成过程正在写入这个输出文件夹，请等它结束后再运行。"
+        )
         return result
 
 
-def _publish(root: Path, out: Path, project: Project, archives: Archives, pages: list[render.Page],
-             result: BuildResult, stamp: str, previous: Manifest | None, jobs: int,
-             state: BuildState | None, started: float) -> BuildResult:  # fmt: skip
+def _publish(
+    root: Path,
+    out: Path,
+    project: Project,
+    archives: Archives,
+    pages: list[render.Page],
+    result: BuildResult,
+    stamp: str,
+    previous: Manifest | None,
+    jobs: int,
+    state: BuildState | None,
+    started: float,
+) -> BuildResult:
     """Build the complete new site beside the output folder, then switch it in whole."""
     report = result.report
     for path in publish.leftovers(out):  # ours, and dead: we hold the lock
@@ -156,10 +187,15 @@ def _publish(root: Path, out: Path, project: Project, archives: Archives, pages:
         add_static_files(root / "theme", result.years, output)
         add_archived_files(root, archives, output)
         output.manifest.stamp = stamp
-        output.manifest.warnings = [[p.mark.path, p.mark.line, p.mark.col, p.message] for p in report.warnings]
+        output.manifest.warnings = [
+            [p.mark.path, p.mark.line, p.mark.col, p.message] for p in report.warnings
+        ]
         output.manifest.summary = {
-            "built": result.built, "archived": result.archived, "left_out": result.left_out, "units": result.units,
-        }  # fmt: skip
+            "built": result.built,
+            "archived": result.archived,
+            "left_out": result.left_out,
+            "units": result.units,
+        }
         started = result.lap("data", started)
         result.removed = output.publish()
         result.files, result.written = len(output.manifest.files), output.written
@@ -176,15 +212,18 @@ def quiet_drafts(project: Project, report: Report) -> None:
     """Drop the warnings about draft years that this build leaves out (`check` still shows them)."""
     drafts = {str(y.year.number) for y in project.years if y.year.status == DRAFT}
     report.problems = [
-        p for p in report.problems
+        p
+        for p in report.problems
         if p.severity == "error" or p.mark.path.split("/")[1:2] not in ([d] for d in drafts)
-    ]  # fmt: skip
+    ]
 
 
 def check_output_folder(root: Path, out: Path, previous: Manifest | None, report: Report) -> None:
     """Refuse an output folder whose replacement could destroy files the build did not make."""
     rel = out.as_posix()
-    if root.is_relative_to(out) or any(out.is_relative_to(root / name) for name in (*INPUT_FOLDERS, "bulletin", "tests")):
+    if root.is_relative_to(out) or any(
+        out.is_relative_to(root / name) for name in (*INPUT_FOLDERS, "bulletin", "tests")
+    ):
         report.error(Mark(rel), f"输出文件夹“{rel}”是项目本身或其输入文件夹，不能作为输出位置。")
     elif previous is None and out.is_dir() and any(out.iterdir()):
         report.error(
@@ -194,7 +233,9 @@ def check_output_folder(root: Path, out: Path, previous: Manifest | None, report
         )
 
 
-def live_years(project: Project, drafts: bool, state: BuildState | None = None) -> list[YearResults]:
+def live_years(
+    project: Project, drafts: bool, state: BuildState | None = None
+) -> list[YearResults]:
     """Score and rank every year rendered in this build (frozen years come from the archive)."""
     return [
         assess(y, state)
@@ -203,8 +244,14 @@ def live_years(project: Project, drafts: bool, state: BuildState | None = None) 
     ]
 
 
-def render_changed(root: Path, project: Project, pages: list[render.Page], output: Output, jobs: int,
-                   state: BuildState | None) -> int:  # fmt: skip
+def render_changed(
+    root: Path,
+    project: Project,
+    pages: list[render.Page],
+    output: Output,
+    jobs: int,
+    state: BuildState | None,
+) -> int:
     """Render the pages whose fingerprint changed since the last build; return how many."""
     env = render.environment(root / "theme")
     theme = render.theme_digest(root / "theme")
@@ -214,7 +261,14 @@ def render_changed(root: Path, project: Project, pages: list[render.Page], outpu
     for page in pages:
         fingerprint = render.fingerprint(page, site, theme, digests)
         if not output.unchanged(page.path, fingerprint):
-            todo.append(Job(page.path, fingerprint, lambda page=page: render.draw(env, page, site), page.kind))
+            todo.append(
+                Job(
+                    page.path,
+                    fingerprint,
+                    lambda page=page: render.draw(env, page, site),
+                    page.kind,
+                )
+            )
     writer.render(todo, output, root, jobs)
     if state is not None:
         state.digests = digests.used  # what this build digested: kept while it is reused

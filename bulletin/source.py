@@ -23,7 +23,7 @@ try:  # libyaml's parser is several times faster; the pure-Python one gives the 
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
-from yaml import (  # noqa: E402 - the event classes, for dispatch on the exact class
+from yaml import (
     AliasEvent,
     DocumentStartEvent,
     MappingEndEvent,
@@ -34,7 +34,13 @@ from yaml import (  # noqa: E402 - the event classes, for dispatch on the exact 
 )
 
 MAX_DEPTH = 32
-ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+ALLOWED_TAGS = {
+    None,
+    "!",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +106,15 @@ def decode(data: bytes, rel: str) -> str:
     """Decode a file's bytes as UTF-8 (a BOM is fine), or explain what they look like instead."""
     # NUL bytes never occur in UTF-8 text; they are how UTF-16 without a BOM gives itself away.
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        raise ParseFailure(Mark(rel), "文件是UTF-32编码，请用编辑器以UTF-8编码另存（记事本“另存为”，编码选“UTF-8”）。")
+        raise ParseFailure(
+            Mark(rel),
+            "文件是UTF-32编码，请用编辑器以UTF-8编码另存（记事本“另存为”，编码选“UTF-8”）。",
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
-        raise ParseFailure(Mark(rel), "文件是UTF-16编码，请用编辑器以UTF-8编码另存（记事本“另存为”，编码选“UTF-8”）。")
+        raise ParseFailure(
+            Mark(rel),
+            "文件是UTF-16编码，请用编辑器以UTF-8编码另存（记事本“另存为”，编码选“UTF-8”）。",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -177,7 +189,9 @@ def hidden_characters(text: str, rel: str) -> ParseFailure:
         if char in "\x85\u2028\u2029":
             how = "请删除它，需要换行的地方直接按回车键换行"
         else:
-            how = "它在编辑器中看不见：请把光标移到这个位置，删除这个字符（或把这几个字重新输入一遍）"
+            how = (
+                "它在编辑器中看不见：请把光标移到这个位置，删除这个字符（或把这几个字重新输入一遍）"
+            )
         found.append((Mark(rel, line, col), f"这里有一个看不见的{hidden_name(char)}，{how}。"))
     (mark, message), *more = found
     return ParseFailure(mark, message, tuple(more))
@@ -185,7 +199,10 @@ def hidden_characters(text: str, rel: str) -> ParseFailure:
 
 _YAML_HINTS = (
     ("tab", "不能用Tab键缩进或对齐，请改用半角空格"),
-    ("mapping values are not allowed", "此处不能出现冒号：冒号后要有空格，或者缩进不对，或者文字中的冒号需要加引号"),
+    (
+        "mapping values are not allowed",
+        "此处不能出现冒号：冒号后要有空格，或者缩进不对，或者文字中的冒号需要加引号",
+    ),
     ("could not find expected ':'", "缺少冒号“:”，或者缩进不对"),
     ("did not find expected key", "缩进不对，或者这一行缺少“键: 值”的冒号"),
     ("did not find expected '-' indicator", "列表项的缩进不对"),
@@ -314,11 +331,15 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
     def refuse(event: yaml.NodeEvent) -> None:
         """Anchors and tags other than the plain ones are refused, never interpreted."""
         if event.anchor is not None:
-            raise ParseFailure(mark(event.start_mark), f"不支持锚点“&{event.anchor}”，请把内容直接写出来。")
+            raise ParseFailure(
+                mark(event.start_mark), f"不支持锚点“&{event.anchor}”，请把内容直接写出来。"
+            )
         tag = getattr(event, "tag", None)
         if tag not in ALLOWED_TAGS:
             shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
-            raise ParseFailure(mark(event.start_mark), f"不支持标签“{shown}”，请去掉以“!”开头的标签。")
+            raise ParseFailure(
+                mark(event.start_mark), f"不支持标签“{shown}”，请去掉以“!”开头的标签。"
+            )
 
     base = 1 + line_offset
     # Dispatch on the event's exact class: this loop runs for every value of every file.
@@ -345,19 +366,31 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
                 if event.anchor is not None or event.tag not in ALLOWED_TAGS:
                     refuse(event)
                 if len(stack) >= MAX_DEPTH:
-                    raise ParseFailure(mark(event.start_mark), f"嵌套层数超过{MAX_DEPTH}层，文件结构不对。")
-                stack.append(["map" if cls is MappingStartEvent else "seq", mark(event.start_mark), [], None])
+                    raise ParseFailure(
+                        mark(event.start_mark), f"嵌套层数超过{MAX_DEPTH}层，文件结构不对。"
+                    )
+                stack.append(
+                    ["map" if cls is MappingStartEvent else "seq", mark(event.start_mark), [], None]
+                )
                 seen_keys.append({})
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 kind, start_mark, children, _ = stack.pop()
                 seen_keys.pop()
-                add(Mapping(tuple(children), start_mark) if kind == "map" else Sequence(tuple(children), start_mark))
+                add(
+                    Mapping(tuple(children), start_mark)
+                    if kind == "map"
+                    else Sequence(tuple(children), start_mark)
+                )
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise ParseFailure(mark(event.start_mark), "一个文件只能有一个YAML文档（不能有第二个“---”）。")
+                    raise ParseFailure(
+                        mark(event.start_mark), "一个文件只能有一个YAML文档（不能有第二个“---”）。"
+                    )
             elif cls is AliasEvent:
-                raise ParseFailure(mark(event.start_mark), f"不支持别名“*{event.anchor}”，请把内容直接写出来。")
+                raise ParseFailure(
+                    mark(event.start_mark), f"不支持别名“*{event.anchor}”，请把内容直接写出来。"
+                )
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         # A full-width space in the indentation is the likely cause of whatever broke here.
@@ -390,9 +423,33 @@ def load(path: Path, rel: str, report: Report) -> Node | None:
 # Typing scalars against the contract
 
 YAML11_WORDS = {
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
-    "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "~",
-}  # fmt: skip
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "on",
+    "On",
+    "ON",
+    "off",
+    "Off",
+    "OFF",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "False",
+    "FALSE",
+    "null",
+    "Null",
+    "NULL",
+    "~",
+}
 NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.([0-9]+))?")
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -472,7 +529,9 @@ def as_decimal(node: Node, report: Report, what: str, places: int = 2) -> Decima
     if len(decimals) > places:
         report.error(
             node.mark,
-            f"{what}的值“{text}”有{len(decimals)}位小数，最多允许{places}位。" if places else f"{what}应为整数，实际是“{text}”。",
+            f"{what}的值“{text}”有{len(decimals)}位小数，最多允许{places}位。"
+            if places
+            else f"{what}应为整数，实际是“{text}”。",
         )
         return None
     return Decimal(text)
@@ -495,7 +554,7 @@ def as_text(node: Node, report: Report, what: str, required: bool = True) -> str
             return None
         report.error(
             node.mark,
-            f"{what}的值“{node.text}”在YAML中会被当作是/否（布尔值）；如果是文字，请加引号写作“\"{node.text}\"”。",
+            f'{what}的值“{node.text}”在YAML中会被当作是/否（布尔值）；如果是文字，请加引号写作“"{node.text}"”。',
         )
         return None
     # Only YAML's own white space: a full-width space opening a Chinese paragraph is content.
@@ -546,14 +605,18 @@ def as_id(node: Node, report: Report, what: str) -> str | None:
 def as_scalar_value(node: Node, report: Report, what: str) -> bool | int | str | None:
     """An attribute value: true/false, a whole number, or text (compared as written)."""
     if not isinstance(node, Scalar):
-        report.error(node.mark, f"{what}应为简单的值（文字、true/false或整数），实际是{describe(node)}。")
+        report.error(
+            node.mark, f"{what}应为简单的值（文字、true/false或整数），实际是{describe(node)}。"
+        )
         return None
     if node.plain:
         if node.text in ("true", "false"):
             return node.text == "true"
         if INTEGER.fullmatch(node.text):
             if len(node.text.lstrip("-")) > MAX_DIGITS:
-                report.error(node.mark, f"{what}“{_cut(node.text)}”位数太多：整数最多{MAX_DIGITS}位。")
+                report.error(
+                    node.mark, f"{what}“{_cut(node.text)}”位数太多：整数最多{MAX_DIGITS}位。"
+                )
                 return None
             return int(node.text)
     return as_text(node, report, what)

@@ -275,12 +275,18 @@ def conditions(rubric: Rubric, attribute_labels: tuple) -> tuple[tuple[str, tupl
 # -- building views from the scored model -------------------------------------------------------
 
 
-def frame(results_year, corrections: tuple[Correction, ...],  # noqa: ANN001
-          ahead: date | None = None) -> YearFrame:  # fmt: skip
+def frame(
+    results_year,
+    corrections: tuple[Correction, ...],
+    ahead: date | None = None,
+) -> YearFrame:
     """The frame of a year's pages, from its YearResults."""
     data = results_year.data
     nav = [Link("index.html", "通报")]
-    nav += [Link(f"rankings/{r.category.id}/index.html", r.category.title) for r in results_year.rankings]
+    nav += [
+        Link(f"rankings/{r.category.id}/index.html", r.category.title)
+        for r in results_year.rankings
+    ]
     nav += [
         Link(f"rubrics/{r.id}/index.html", r.short_title or r.title) for r in data.rubrics.values()
     ]
@@ -288,23 +294,44 @@ def frame(results_year, corrections: tuple[Correction, ...],  # noqa: ANN001
     nav.append(Link("units/index.html", "全部单位"))
     year = data.year
     return YearFrame(
-        year.number, year.status == DRAFT, tuple(nav), corrections, not year.grades_only, ahead,
+        year.number,
+        year.status == DRAFT,
+        tuple(nav),
+        corrections,
+        not year.grades_only,
+        ahead,
         data.date,
     )
 
 
-def row(result: UnitResult, category: Category, columns: tuple[Column, ...],
-        change: RankChange | None, scores: bool = True) -> Row:  # fmt: skip
+def row(
+    result: UnitResult,
+    category: Category,
+    columns: tuple[Column, ...],
+    change: RankChange | None,
+    scores: bool = True,
+) -> Row:
     """A unit's row; without `scores` it holds no total, subtotal or weighted score at all."""
     score = result.score
     subtotals = {d.dimension.id: d.subtotal for d in score.dimensions} if scores else {}
     return Row(
-        result.unit.id, result.unit.name, category.title, result.scored, result.rank, result.tied,
-        score.total if scores else None, score.rubric.total, result.grade,
-        result.weighted if scores else None, result.commended,
-        result.commendation_reason, result.rectify, result.rectification_reason,
-        tuple(subtotals.get(c.id) for c in columns), change,
-    )  # fmt: skip
+        result.unit.id,
+        result.unit.name,
+        category.title,
+        result.scored,
+        result.rank,
+        result.tied,
+        score.total if scores else None,
+        score.rubric.total,
+        result.grade,
+        result.weighted if scores else None,
+        result.commended,
+        result.commendation_reason,
+        result.rectify,
+        result.rectification_reason,
+        tuple(subtotals.get(c.id) for c in columns),
+        change,
+    )
 
 
 def columns_of(results: tuple[UnitResult, ...]) -> tuple[Column, ...]:
@@ -336,9 +363,14 @@ def unit_dimensions(result: UnitResult, ticks: dict[str, float | None]) -> tuple
         at = ticks.get(dim.id)
         items = tuple(
             ItemRow(
-                i.item.title, i.item.type, i.item.points, i.score, i.answer.labels,
-                i.answer.experts, i.note,
-            )  # fmt: skip
+                i.item.title,
+                i.item.type,
+                i.item.points,
+                i.score,
+                i.answer.labels,
+                i.answer.experts,
+                i.note,
+            )
             for i in d.items
         )
         rows.append(DimensionRow(dim.title, dim.points, d.subtotal, at, items))

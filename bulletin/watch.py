@@ -96,7 +96,7 @@ class SourceWatcher(Watcher):
                 self.add(batch)
         except FileNotFoundError:  # a folder vanished meanwhile: check_folders restarts us
             return
-        except Exception as exc:  # noqa: BLE001 - e.g. the system's limit of watches reached
+        except Exception as exc:
             if stop.is_set():
                 return
             click.echo(

@@ -26,8 +26,13 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ENTRIES = 10_000
 MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam", ".xlsb"}
-OTHER_SUFFIXES = {".xls": "Excel 97-2003 工作簿（.xls）", ".et": "WPS 表格（.et）", ".ods": "ODS 表格（.ods）",
-                  ".csv": "CSV 文本", ".xltx": "Excel 模板（.xltx）"}  # fmt: skip
+OTHER_SUFFIXES = {
+    ".xls": "Excel 97-2003 工作簿（.xls）",
+    ".et": "WPS 表格（.et）",
+    ".ods": "ODS 表格（.ods）",
+    ".csv": "CSV 文本",
+    ".xltx": "Excel 模板（.xltx）",
+}
 
 
 class WorkbookRefused(Exception):
@@ -54,8 +59,6 @@ def sheet_ref(title: str) -> str:
 def cell_ref(sheet: str, cell: str) -> str:
     """`SHEET!CELL` in A1 notation, SHEET quoted as Excel quotes it."""
     return f"{sheet_ref(sheet)}!{cell}"
-
-
 
 
 def set_text(cell: Cell, text: str) -> None:
@@ -298,7 +301,7 @@ def open_untrusted(path: Path) -> tuple[Workbook, Workbook]:
     try:
         values = openpyxl.load_workbook(path, data_only=True, keep_links=False, keep_vba=False)
         formulas = openpyxl.load_workbook(path, data_only=False, keep_links=False, keep_vba=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+    except Exception as exc:
         cause: BaseException | None = exc
         while cause is not None:  # openpyxl wraps the parser's error in a ValueError of its own
             if isinstance(cause, defusedxml.DefusedXmlException):

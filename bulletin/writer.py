@@ -93,7 +93,9 @@ class Output:
         self.manifest.sizes[rel] = p.sizes.get(rel, -1)
         return True
 
-    def add(self, rel: str, data: bytes, fingerprint: str | None = None, verify: bool = False) -> None:
+    def add(
+        self, rel: str, data: bytes, fingerprint: str | None = None, verify: bool = False
+    ) -> None:
         """Add a file of the new site; `verify`: compare the published copy's bytes too."""
         content_hash = hashlib.sha256(data).hexdigest()
         if fingerprint is not None:
@@ -174,7 +176,7 @@ def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> Non
     for index in range(workers):
         receive, send = context.Pipe(duplex=False)
 
-        def work(send=send, index=index) -> None:  # noqa: ANN001 - bound per worker
+        def work(send=send, index=index) -> None:
             send.send(_render_share(jobs, output, root, index, workers))
             send.close()
 

@@ -68,8 +68,10 @@ def _text(value: str) -> str:
 
 
 def _sheet_xml(sheet: Sheet) -> str:
-    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">']  # fmt: skip
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    ]
     if sheet.frozen_rows:
         n = sheet.frozen_rows
         parts.append(
@@ -79,7 +81,8 @@ def _sheet_xml(sheet: Sheet) -> str:
         )
     if sheet.widths:
         cols = "".join(
-            f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>' for i, w in enumerate(sheet.widths, 1)
+            f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
+            for i, w in enumerate(sheet.widths, 1)
         )
         parts.append(f"<cols>{cols}</cols>")
     parts.append("<sheetData>")
@@ -89,13 +92,17 @@ def _sheet_xml(sheet: Sheet) -> str:
         styles = style if isinstance(style, list) else [style] * len(values)
         height = sheet.heights.get(r)
         cells = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
-        for letter, value, st in zip(letters, values, styles):  # one loop, no call per cell
+        for letter, value, st in zip(
+            letters, values, styles, strict=False
+        ):  # one loop, no call per cell
             s = f' s="{st}"' if st else ""
             if value is None:
                 if st:
                     cells.append(f'<c r="{letter}{r}"{s}/>')
             elif type(value) is str:
-                cells.append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>')
+                cells.append(
+                    f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+                )
             elif type(value) is Decimal:
                 cells.append(f'<c r="{letter}{r}"{s}><v>{value:f}</v></c>')
             elif type(value) is int:
@@ -173,7 +180,8 @@ def workbook(sheets: list[Sheet], title: str, creator: str, day: date | None) ->
             for i, s in enumerate(sheets, 1)
         )
         + "</sheets></workbook>",
-        "xl/_rels/workbook.xml.rels": head + f'<Relationships xmlns="{pkg}">'
+        "xl/_rels/workbook.xml.rels": head
+        + f'<Relationships xmlns="{pkg}">'
         + "".join(
             f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
             for i in range(1, n + 1)

@@ -24,7 +24,9 @@ from bulletin.scoring import YearResults, assess_year  # noqa: E402
 
 # Only this year of the sample is copied: other sample years may appear while people work.
 SAMPLE_YEAR = 2014
-PROBLEM_LINE = re.compile(r"^(?P<mark>[^\s:]+:\d+:\d+): (?P<severity>error|warning): (?P<message>.+)$")
+PROBLEM_LINE = re.compile(
+    r"^(?P<mark>[^\s:]+:\d+:\d+): (?P<severity>error|warning): (?P<message>.+)$"
+)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -117,7 +119,9 @@ class ProjectDir:
 
     def check(self, *args: str) -> CheckRun:
         """Run `build.py check` on this project through click's CliRunner."""
-        result = CliRunner().invoke(self.cli, ["check", *args], env={"BULLETIN_ROOT": str(self.root)})
+        result = CliRunner().invoke(
+            self.cli, ["check", *args], env={"BULLETIN_ROOT": str(self.root)}
+        )
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return CheckRun(result.exit_code, result.output)
@@ -295,7 +299,9 @@ scores:
 
 
 # The sample's public key, so that tests can freeze and correct with its test-only private key.
-TINY["content/signing/sample.pub"] = (REPO / "content/signing/sample.pub").read_text(encoding="utf-8")
+TINY["content/signing/sample.pub"] = (REPO / "content/signing/sample.pub").read_text(
+    encoding="utf-8"
+)
 SAMPLE_KEY = REPO / "tests" / "fixtures" / "signing" / "sample-test-only.key"
 
 
@@ -316,7 +322,6 @@ def tiny(tmp_path: Path, cli: click.Group) -> ProjectDir:
 
 # -- the built site (test_site.py, test_browser.py) -----------------------------------------------
 
-import os  # noqa: E402
 import subprocess  # noqa: E402
 
 from bulletin.site import BuildResult, build_site  # noqa: E402
@@ -329,7 +334,9 @@ SITE_INPUTS = ("content", "rubrics", "scores", "theme")
 def copy_site_project(dest: Path) -> Path:
     """Copy every year of the sample (content/, rubrics/, scores/) and the theme to `dest`."""
     for name in SITE_INPUTS:
-        shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        shutil.copytree(
+            REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", ".*")
+        )
     as_published(dest)
     return dest
 
@@ -341,13 +348,20 @@ def build(root: Path, out: Path, **options: object) -> BuildResult:
     return result
 
 
-def run_build(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_build(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line, `python build.py build ARGS`, on the project at `root`."""
     environ = {**os.environ, "BULLETIN_ROOT": str(root), "PYTHONIOENCODING": "utf-8", **(env or {})}
     return subprocess.run(
         [sys.executable, str(REPO / "build.py"), "build", *args],
-        capture_output=True, text=True, encoding="utf-8", env=environ, cwd=root, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=environ,
+        cwd=root,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -392,12 +406,14 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: str):  # noqa: ANN201 - a playwright Browser
+def browser(chromium: str):
     """Headless Chromium driven by Playwright's sync API, launched as tools/browser.py does."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _no_browser("the Python package playwright is not installed (pip install -r requirements-test.txt)")
+        _no_browser(
+            "the Python package playwright is not installed (pip install -r requirements-test.txt)"
+        )
     with sync_playwright() as playwright:
         launched = launch(playwright, chromium)
         try:

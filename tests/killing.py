@@ -31,7 +31,7 @@ def _install(limit: int) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def counted(fn: Callable) -> Callable:
-        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def wrapper(*args, **kwargs):
             point()
             return fn(*args, **kwargs)
 
@@ -42,12 +42,12 @@ def _install(limit: int) -> None:
     shutil.rmtree = counted(shutil.rmtree)
     real_open, real_os_open = io.open, os.open
 
-    def open_(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def open_(file, mode="r", *args, **kwargs):
         if any(c in mode for c in "wax+"):
             point()
         return real_open(file, mode, *args, **kwargs)
 
-    def os_open(path, flags, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def os_open(path, flags, *args, **kwargs):
         if flags & WRITE_FLAGS:
             point()
         return real_os_open(path, flags, *args, **kwargs)

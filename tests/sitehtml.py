@@ -162,7 +162,7 @@ class Document:
     doctype: str | None
     source: str
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - delegate find/find_all/iter to the root
+    def __getattr__(self, name: str):
         return getattr(self.root, name)
 
     @property

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import ProjectDir, build
 from sitehtml import files, load, resolve_link
 from yearsite import (
@@ -28,6 +27,7 @@ from yearsite import (
     stats,
     year_pages,
 )
+
 from bulletin import archive
 from bulletin.freezing import correct_year, freeze_year
 from bulletin.render import cn_date
@@ -72,7 +72,9 @@ def original_year_yaml(full_sample: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def frozen(tmp_path_factory: pytest.TempPathFactory, full_sample: Path, original_year_yaml: str) -> Path:
+def frozen(
+    tmp_path_factory: pytest.TempPathFactory, full_sample: Path, original_year_yaml: str
+) -> Path:
     """The whole sample with 2014 frozen by `build.py freeze 2014`. Read only."""
     root = copy(full_sample, tmp_path_factory.mktemp("frozen") / "project")
     (root / YEAR_YAML).write_text(original_year_yaml, encoding="utf-8")
@@ -110,17 +112,31 @@ def test_freeze_writes_every_page_and_a_manifest_of_their_sha256(frozen):
     assert sorted(p.name for p in (frozen / "archive").iterdir()) == ["2014"]
     data = manifest(frozen)
     on_disk = hashes(folder)
-    assert on_disk.pop("manifest.json") and on_disk.pop("manifest.json.minisig")  # and its signature
+    assert on_disk.pop("manifest.json") and on_disk.pop(
+        "manifest.json.minisig"
+    )  # and its signature
     assert data["files"] == on_disk  # every file listed, every hash right, nothing else there
     assert {k: data[k] for k in ("format", "year", "version", "frozen", "corrections")} == {
-        "format": 1, "year": 2014, "version": 1, "frozen": FREEZE_DATE, "corrections": [],
-    }  # fmt: skip
+        "format": 1,
+        "year": 2014,
+        "version": 1,
+        "frozen": FREEZE_DATE,
+        "corrections": [],
+    }
     assert data["date"] == "2015-01-20"
     assert data["bulletin_title"] == "关于2014年度转型综改考核结果的通报"
     units = results(frozen / "archive", 2014)
     assert len(units) == 35
-    expected = {"index.html", "results.json", "results.csv", "results.xlsx", "pages/methodology/index.html"}
-    expected |= {f"static/{rel}" for rel in files(frozen / "theme" / "static")}  # the theme's, as it was
+    expected = {
+        "index.html",
+        "results.json",
+        "results.csv",
+        "results.xlsx",
+        "pages/methodology/index.html",
+    }
+    expected |= {
+        f"static/{rel}" for rel in files(frozen / "theme" / "static")
+    }  # the theme's, as it was
     assert "static/style.css" in expected
     expected |= {f"units/{u}/index.html" for u in units}
     expected |= {f"rankings/{c}/index.html" for c in ("county", "reform", "matter", "topic")}
@@ -152,9 +168,12 @@ def test_build_publishes_the_archive_byte_for_byte(frozen_built):
 def test_years_index_lists_live_and_frozen_years(frozen_built):
     site = frozen_built / "site"
     items = load(site, "index.html").find("ul", cls="years").find_all("li")
-    assert [resolve_link("index.html", li.find("a", cls="year-title").attrs["href"])[0] for li in items] == [
-        "2015/index.html", "2014/index.html",
-    ]  # fmt: skip
+    assert [
+        resolve_link("index.html", li.find("a", cls="year-title").attrs["href"])[0] for li in items
+    ] == [
+        "2015/index.html",
+        "2014/index.html",
+    ]
     assert items[0].find("a", cls="year-title").text == "关于2015年度转型综改考核结果的通报"
     assert items[1].find("a", cls="year-title").text == "关于2014年度转型综改考核结果的通报"
     assert "2016年1月22日" in items[0].text and "2015年1月20日" in items[1].text
@@ -183,11 +202,15 @@ def test_theme_and_data_changes_leave_the_frozen_year_as_archived(built_project)
     old_rank = results(folder.parent, 2014)["fgw"]["rank"]
     # A new look …
     css = root / "theme" / "static" / "style.css"
-    css.write_text(css.read_text(encoding="utf-8") + "\n.theme-v2 { color: red; }\n", encoding="utf-8")
+    css.write_text(
+        css.read_text(encoding="utf-8") + "\n.theme-v2 { color: red; }\n", encoding="utf-8"
+    )
     base = root / "theme" / "templates" / "base.html"
     text = base.read_text(encoding="utf-8")
     marker = '<meta name="theme-version" content="2">'
-    base.write_text(text.replace('<meta name="generator" content="bulletin">', marker, 1), encoding="utf-8")
+    base.write_text(
+        text.replace('<meta name="generator" content="bulletin">', marker, 1), encoding="utf-8"
+    )
     # … and a 2014 score that would change fgw's rank.
     change_score(root, "fgw", "plan", "2")
 
@@ -297,14 +320,25 @@ def stray_folder(root: Path) -> list[str]:
 
 def status_published(root: Path) -> list[str]:
     path = root / YEAR_YAML
-    path.write_text(path.read_text(encoding="utf-8").replace("status: frozen", "status: published"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: frozen", "status: published"),
+        encoding="utf-8",
+    )
     return [status_mark(root)]
 
 
 @pytest.mark.parametrize(
     "tamper",
-    [flip, add_file, delete_file, corrupt_manifest, remove_manifest, edit_manifest_hash, stray_folder,
-     status_published],  # fmt: skip
+    [
+        flip,
+        add_file,
+        delete_file,
+        corrupt_manifest,
+        remove_manifest,
+        edit_manifest_hash,
+        stray_folder,
+        status_published,
+    ],
 )
 def test_tampering_fails_check_and_build_and_keeps_the_site(built_project, cli, tamper):
     root = built_project
@@ -335,7 +369,10 @@ def test_flipped_byte_through_the_real_command_line(built_project):
 def test_status_frozen_without_an_archive_is_an_error(tmp_path, full_sample, cli):
     root = copy(full_sample, tmp_path / "project")
     path = root / YEAR_YAML
-    path.write_text(path.read_text(encoding="utf-8").replace("status: published", "status: frozen"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: published", "status: frozen"),
+        encoding="utf-8",
+    )
     for command in ("check", "build"):
         done = invoke(cli, root, command)
         assert done.code == 1, done.output
@@ -350,7 +387,10 @@ def test_status_frozen_without_an_archive_is_an_error(tmp_path, full_sample, cli
 def test_freeze_refuses_a_draft_year(tmp_path, full_sample, cli):
     root = copy(full_sample, tmp_path / "project")
     path = root / "content/2015/year.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("status: published", "status: draft"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: published", "status: draft"),
+        encoding="utf-8",
+    )
     before = path.read_bytes()
     done = invoke(cli, root, "freeze", "2015")
     assert done.code == 1 and "draft" in done.output, done.output
@@ -401,16 +441,23 @@ def test_build_refuses_to_write_into_the_archive(frozen_project, cli):
     ("before", "after"),
     [
         ("year: 2014\nstatus: published\n", "year: 2014\nstatus: frozen\n"),
-        ("# 注释\nyear: 2014\nstatus: published  # 状态\ndate: 2015-01-20\n",
-         "# 注释\nyear: 2014\nstatus: frozen  # 状态\ndate: 2015-01-20\n"),
-        ("year: 2014\r\nstatus: published\r\ndate: 2015-01-20\r\n", "year: 2014\r\nstatus: frozen\r\ndate: 2015-01-20\r\n"),
+        (
+            "# 注释\nyear: 2014\nstatus: published  # 状态\ndate: 2015-01-20\n",
+            "# 注释\nyear: 2014\nstatus: frozen  # 状态\ndate: 2015-01-20\n",
+        ),
+        (
+            "year: 2014\r\nstatus: published\r\ndate: 2015-01-20\r\n",
+            "year: 2014\r\nstatus: frozen\r\ndate: 2015-01-20\r\n",
+        ),
         ("\ufeffstatus: published\nyear: 2014\n", "\ufeffstatus: frozen\nyear: 2014\n"),
         ("year: 2014\nstatus: 'published'\n", "year: 2014\nstatus: 'frozen'\n"),
         ('year: 2014\nstatus: "published"\n', 'year: 2014\nstatus: "frozen"\n'),
-        ("year: 2014\nnote: |\n  status: published\nstatus: published\n",
-         "year: 2014\nnote: |\n  status: published\nstatus: frozen\n"),
+        (
+            "year: 2014\nnote: |\n  status: published\nstatus: published\n",
+            "year: 2014\nnote: |\n  status: published\nstatus: frozen\n",
+        ),
     ],
-)  # fmt: skip
+)
 def test_with_status_changes_only_the_status(tmp_path, before, after):
     path = tmp_path / "year.yaml"
     path.write_bytes(before.encode("utf-8"))
@@ -455,7 +502,10 @@ def test_a_new_theme_alone_is_no_correction(frozen_project, cli):
     assert stats(frozen_project / "archive") == before
 
 
-@pytest.mark.parametrize(("args", "code"), [([], 2), (["--reason", ""], 1), (["--reason", "  "], 1), (["--reason", "。"], 1)])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [([], 2), (["--reason", ""], 1), (["--reason", "  "], 1), (["--reason", "。"], 1)],
+)
 def test_correct_refuses_without_a_reason(frozen_project, cli, args, code):
     change_score(frozen_project, "fgw", "plan", "2")
     before = stats(frozen_project / "archive")
@@ -527,7 +577,10 @@ def test_corrected_manifest_records_version_and_corrections(corrected):
     on_disk = hashes(corrected.root / "archive" / "2014")
     on_disk.pop("manifest.json"), on_disk.pop("manifest.json.minisig")
     assert v3["files"] == on_disk
-    fgw = [results(corrected.root / "archive", f)["fgw"]["items"]["plan"] for f in ("2014-v1", "2014-v2", "2014")]
+    fgw = [
+        results(corrected.root / "archive", f)["fgw"]["items"]["plan"]
+        for f in ("2014-v1", "2014-v2", "2014")
+    ]
     assert [decimal_text(x) for x in fgw] == ["14.2", "2", "2"]
 
 
@@ -540,8 +593,10 @@ def test_check_passes_after_a_correction(corrected):
 @pytest.mark.parametrize("which", ["first", "second"])
 def test_every_version_is_published_as_archived(corrected, which):
     site = getattr(corrected, which)
-    expected = {"first": {"2014": corrected.v2, "2014-v1": corrected.v1},
-                "second": {"2014-v1": corrected.v1, "2014-v2": corrected.v2}}[which]  # fmt: skip
+    expected = {
+        "first": {"2014": corrected.v2, "2014-v1": corrected.v1},
+        "second": {"2014-v1": corrected.v1, "2014-v2": corrected.v2},
+    }[which]
     for folder, archived in expected.items():
         assert hashes(site / folder) == archived, folder
     if which == "second":
@@ -584,7 +639,9 @@ def test_years_index_mentions_the_corrections(corrected):
     site = corrected.second
     items = load(site, "index.html").find("ul", cls="years").find_all("li")
     assert len(items) == 2  # old versions are not years of their own
-    (entry,) = [li for li in items if li.find("a", cls="year-title").attrs["href"] == "2014/index.html"]
+    (entry,) = [
+        li for li in items if li.find("a", cls="year-title").attrs["href"] == "2014/index.html"
+    ]
     for day, reason in (("2016-03-01", REASON_1), ("2017-05-02", REASON_2)):
         assert cn_date(day) in entry.text and reason in entry.text
     targets = {resolve_link("index.html", a.attrs["href"])[0] for a in entry.find_all("a")}
@@ -600,10 +657,16 @@ def test_old_versions_link_within_themselves(corrected, old):
     assert len(pages) > 40
     for rel in pages:
         targets = assert_links_resolve(site, rel)
-        assert not [t for t in targets if t.startswith("2014/")], f"{rel} leads into the corrected version"
+        assert not [t for t in targets if t.startswith("2014/")], (
+            f"{rel} leads into the corrected version"
+        )
     doc = load(site, f"{old}/units/fgw/index.html")
-    css = [link.attrs["href"] for link in doc.find_all("link") if link.attrs.get("rel") == "stylesheet"]
-    assert [resolve_link(f"{old}/units/fgw/index.html", h)[0] for h in css] == [f"{old}/static/style.css"]
+    css = [
+        link.attrs["href"] for link in doc.find_all("link") if link.attrs.get("rel") == "stylesheet"
+    ]
+    assert [resolve_link(f"{old}/units/fgw/index.html", h)[0] for h in css] == [
+        f"{old}/static/style.css"
+    ]
 
 
 def test_corrected_year_feeds_the_other_years(corrected):

@@ -38,7 +38,7 @@ NARROW_PAGES = [
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -86,7 +86,7 @@ class Visit:
 @contextmanager
 def opened(
     browser, url: str, width: int = 1280, media: str = "screen"
-) -> Iterator[tuple[object, Visit]]:  # noqa: ANN001
+) -> Iterator[tuple[object, Visit]]:
     """Open `url` in a fresh context of `width` px and record what the page does."""
     context = browser.new_context(
         viewport={"width": width, "height": 900}, device_scale_factor=1, locale="zh-CN"
@@ -116,12 +116,12 @@ def assert_clean(visit: Visit, root: str) -> None:
     assert visit.requests, "no request recorded"
     elsewhere = [u for u in visit.requests if not u.startswith(root)]
     assert not elsewhere, f"requests outside {root}: {elsewhere}"
-    assert all(status in (200, 304) for status in visit.statuses.values()) or root.startswith("file:"), (
-        visit.statuses
-    )
+    assert all(status in (200, 304) for status in visit.statuses.values()) or root.startswith(
+        "file:"
+    ), visit.statuses
 
 
-def test_bulletin_opens_cleanly(browser, site_root: str):  # noqa: ANN001
+def test_bulletin_opens_cleanly(browser, site_root: str):
     with opened(browser, site_root + BULLETIN) as (page, visit):
         assert page.title().startswith("关于2014年度转型综改考核结果的通报")
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
@@ -137,7 +137,7 @@ def test_bulletin_opens_cleanly(browser, site_root: str):  # noqa: ANN001
     assert any(u.endswith(".css") for u in visit.requests)
 
 
-def test_links_work_in_the_browser(browser, site_root: str):  # noqa: ANN001
+def test_links_work_in_the_browser(browser, site_root: str):
     """Follow links the way a reader would: bulletin → ranking → unit → scoring table → years."""
     with opened(browser, site_root + BULLETIN) as (page, visit):
         page.locator("nav.year-nav a", has_text="重大事项").click()
@@ -155,7 +155,7 @@ def test_links_work_in_the_browser(browser, site_root: str):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("rel", NARROW_PAGES)
-def test_no_horizontal_overflow_at_360_px(browser, built_site: Path, rel: str):  # noqa: ANN001
+def test_no_horizontal_overflow_at_360_px(browser, built_site: Path, rel: str):
     root = built_site.as_uri() + "/"
     with opened(browser, root + rel, width=360) as (page, visit):
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -173,11 +173,16 @@ def test_no_horizontal_overflow_at_360_px(browser, built_site: Path, rel: str): 
 
 @pytest.mark.parametrize(
     "rel",
-    ["2014/units/xxzx/index.html", "2014/rankings/matter/index.html", "2015/units/tjj/index.html",
-     "units/xxzx/index.html", "units/pingding/index.html"],
-)  # fmt: skip
+    [
+        "2014/units/xxzx/index.html",
+        "2014/rankings/matter/index.html",
+        "2015/units/tjj/index.html",
+        "units/xxzx/index.html",
+        "units/pingding/index.html",
+    ],
+)
 @pytest.mark.parametrize("width", [360, 1280])
-def test_chart_labels_are_not_cut_off(browser, built_site: Path, rel: str, width: int):  # noqa: ANN001
+def test_chart_labels_are_not_cut_off(browser, built_site: Path, rel: str, width: int):
     """Every label of a chart is shown whole: bars' labels wrap, SVG text lies inside its drawing."""
     with opened(browser, built_site.as_uri() + "/" + rel, width=width) as (page, _):
         outside = page.evaluate(
@@ -196,7 +201,7 @@ def test_chart_labels_are_not_cut_off(browser, built_site: Path, rel: str, width
         assert not clipped
 
 
-def test_skip_link_is_the_first_stop_and_shows(browser, built_site: Path):  # noqa: ANN001
+def test_skip_link_is_the_first_stop_and_shows(browser, built_site: Path):
     with opened(browser, built_site.as_uri() + "/" + BULLETIN) as (page, _):
         page.keyboard.press("Tab")
         focused = page.evaluate(
@@ -207,7 +212,7 @@ def test_skip_link_is_the_first_stop_and_shows(browser, built_site: Path):  # no
         assert box and box["x"] >= 0 and box["y"] >= 0
 
 
-def test_screenshots_and_print(browser, built_site: Path, artifacts: Path):  # noqa: ANN001
+def test_screenshots_and_print(browser, built_site: Path, artifacts: Path):
     """Screenshots at 360 px and 1280 px, the print layout, and a PDF, for people to look at."""
     root = built_site.as_uri() + "/"
     for width in (360, 1280):
@@ -251,9 +256,22 @@ def test_without_chromium_skip_visibly_but_fail_on_ci(tmp_path: Path, ci: str, o
     """With no `chromium` on PATH a browser test is skipped with its reason, unless CI=true."""
     env = {**os.environ, "PATH": str(tmp_path), "CI": ci}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", f"{__file__}::test_skip_link_is_the_first_stop_and_shows"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            f"{__file__}::test_skip_link_is_the_first_stop_and_shows",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert outcome in run.stdout, run.stdout + run.stderr
     assert "Chromium is not installed" in run.stdout
     if ci:

@@ -8,13 +8,12 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import PROBLEM_LINE, REPO
 
 PINGDING = "scores/2014/pingding.yaml"
 
 
-def run_script(*args: str, root=None) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
+def run_script(*args: str, root=None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "BULLETIN_ROOT"}
     if root is not None:
         env["BULLETIN_ROOT"] = str(root)

@@ -7,15 +7,14 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO
 
 
-def run(cli, *args: str):  # noqa: ANN001, ANN201
+def run(cli, *args: str):
     return CliRunner().invoke(cli, list(args))
 
 
-def lines(result) -> list[str]:  # noqa: ANN001
+def lines(result) -> list[str]:
     return result.output.splitlines()
 
 

@@ -58,7 +58,7 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"a": a, "b": b, "built-a": base / "built-a", "built-b": base / "built-b"}
 
 
-def cli_command(cli, root: Path, *args: str):  # noqa: ANN001, ANN201
+def cli_command(cli, root: Path, *args: str):
     def command() -> None:
         os.environ["BULLETIN_ROOT"] = str(root)
         cli.main(list(args), standalone_mode=True)
@@ -70,7 +70,7 @@ def beside(out: Path) -> set[str]:
     return {p.name for p in out.parent.iterdir()}
 
 
-def test_a_build_killed_at_every_write_leaves_the_old_or_the_new_site(versions, tmp_path, cli):  # noqa: ANN001
+def test_a_build_killed_at_every_write_leaves_the_old_or_the_new_site(versions, tmp_path, cli):
     old, new = tree(versions["built-a"] / "site"), tree(versions["built-b"] / "site")
     assert old != new
     work = tmp_path / "work"
@@ -102,7 +102,7 @@ def test_a_build_killed_at_every_write_leaves_the_old_or_the_new_site(versions, 
     assert kills > 20  # every write of a build was reached, not only a few
 
 
-def test_a_full_build_killed_between_its_renames_keeps_a_site(versions, tmp_path, cli):  # noqa: ANN001
+def test_a_full_build_killed_between_its_renames_keeps_a_site(versions, tmp_path, cli):
     old, new = tree(versions["built-a"] / "site"), tree(versions["built-b"] / "site")
     work = tmp_path / "work"
     out = work / "site"
@@ -125,7 +125,7 @@ def test_a_full_build_killed_between_its_renames_keeps_a_site(versions, tmp_path
         pytest.fail("the build never completed")
 
 
-def test_the_site_folder_follows_the_umask(versions, tmp_path):  # noqa: ANN001
+def test_the_site_folder_follows_the_umask(versions, tmp_path):
     previous = os.umask(0o022)
     try:
         out = tmp_path / "site"
@@ -138,7 +138,7 @@ def test_the_site_folder_follows_the_umask(versions, tmp_path):  # noqa: ANN001
         assert {stat.S_IMODE(p.stat().st_mode) for p in out.rglob("*") if p.is_file()} == {0o644}
 
 
-def test_leftovers_of_killed_builds_are_removed(versions, tmp_path):  # noqa: ANN001
+def test_leftovers_of_killed_builds_are_removed(versions, tmp_path):
     out = tmp_path / "site"
     build_site(versions["a"], out)
     dead = tmp_path / ".site.new-99999-deadbeef"
@@ -162,7 +162,7 @@ def project_tree(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def archive_states(versions, tmp_path_factory, cli):  # noqa: ANN001
+def archive_states(versions, tmp_path_factory, cli):
     """The tiny project published, frozen, frozen with an edit, and corrected."""
     base = tmp_path_factory.mktemp("archive-states")
     published = base / "published"
@@ -194,7 +194,7 @@ def test_freeze_and_correct_killed_at_every_write_can_be_run_again(
     cli,
     start,
     command,
-    done,  # noqa: ANN001
+    done,
 ):
     expected = project_tree(archive_states[done])
     before = project_tree(archive_states[start])

@@ -26,9 +26,14 @@ def run(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProc
     environ = {**os.environ, "BULLETIN_ROOT": str(root), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, str(REPO / "build.py"), *args],
-        capture_output=True, text=True, encoding="utf-8", errors="replace", env=environ,
-        cwd=root, timeout=timeout,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=environ,
+        cwd=root,
+        timeout=timeout,
+    )
 
 
 def refused(result: subprocess.CompletedProcess[str], rel: str) -> list[str]:
@@ -200,7 +205,7 @@ def test_a_long_name_is_drawn_whole_in_a_chart():
 
 def test_a_full_disk_gives_a_message_and_keeps_the_site(
     themed: ProjectDir, tmp_path: Path, monkeypatch
-):  # noqa: ANN001
+):
     import errno
     import pathlib
 
@@ -215,7 +220,7 @@ def test_a_full_disk_gives_a_message_and_keeps_the_site(
     themed.replace("scores/2014/c.yaml", "plan: 3", "plan: 2")
     written = []
 
-    def full(self, data):  # noqa: ANN001, ANN202
+    def full(self, data):
         written.append(self)
         if len(written) > 3:
             raise OSError(errno.ENOSPC, "No space left on device", str(self))

@@ -13,9 +13,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import ProjectDir
 
 from bulletin import workbook
-from conftest import ProjectDir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_BOOK = "2014年度评分表-未分组.xlsx"
@@ -24,7 +24,7 @@ TINY_BOOK = "2014年度评分表-未分组.xlsx"
 # I the note, J the item id (hidden).
 
 
-def run(project: ProjectDir, *args: str):  # noqa: ANN201
+def run(project: ProjectDir, *args: str):
     result = CliRunner().invoke(project.cli, list(args), env={"BULLETIN_ROOT": str(project.root)})
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -93,8 +93,18 @@ def test_round_trip_of_the_sample_changes_nothing(site_project: ProjectDir):
 
 def test_a_filled_sheet_gives_the_hand_checked_result(tiny: ProjectDir, tmp_path: Path):
     book = make_sheets(tiny) / TINY_BOOK
-    filled = edit(book, tmp_path / "filled.xlsx", {"乙县!F7": 4, "乙县!G7": 3, "乙县!H7": 2.5,
-                  "乙县!E9": "正职", "乙县!E11": "√", "乙县!I7": "推进较快"})  # fmt: skip
+    filled = edit(
+        book,
+        tmp_path / "filled.xlsx",
+        {
+            "乙县!F7": 4,
+            "乙县!G7": 3,
+            "乙县!H7": 2.5,
+            "乙县!E9": "正职",
+            "乙县!E11": "√",
+            "乙县!I7": "推进较快",
+        },
+    )
     result = run(tiny, "import", "2014", str(filled))
     assert result.exit_code == 0, result.output
     assert (
@@ -148,8 +158,11 @@ def test_each_fault_is_reported_at_its_cell_and_nothing_changes(
 
 def test_every_problem_in_one_run_all_or_nothing(tiny: ProjectDir, tmp_path: Path):
     book = make_sheets(tiny) / TINY_BOOK
-    bad = edit(book, tmp_path / "bad.xlsx", {"甲县!E6": 1, "乙县!F7": 4, "乙县!G7": None,
-               "丙局!E6": "4,5", "丙局!E7": 9})  # fmt: skip
+    bad = edit(
+        book,
+        tmp_path / "bad.xlsx",
+        {"甲县!E6": 1, "乙县!F7": 4, "乙县!G7": None, "丙局!E6": "4,5", "丙局!E7": 9},
+    )
     before = snapshot(tiny)
     result = run(tiny, "import", "2014", str(bad))
     assert result.exit_code == 1
@@ -169,16 +182,24 @@ def test_both_mark_and_experts_and_missing_mark(tiny: ProjectDir, tmp_path: Path
 
 
 def test_kept_comments_notes_opinion_evidence(tiny: ProjectDir, tmp_path: Path):
-    tiny.write("scores/2014/a.yaml", "# 专家组评分\r\nunit: a\r\nscores:\r\n  plan: 2   # 满分\r\n"
-               "  progress: 3.5\r\n  reporter: 正职\r\n  innovation: [一类]\r\nnotes:\r\n  plan: 按时出台\r\n"
-               "opinion: |\r\n  总体较好。\r\nevidence:\r\n  - title: 自查报告\r\n")  # fmt: skip
+    tiny.write(
+        "scores/2014/a.yaml",
+        "# 专家组评分\r\nunit: a\r\nscores:\r\n  plan: 2   # 满分\r\n"
+        "  progress: 3.5\r\n  reporter: 正职\r\n  innovation: [一类]\r\nnotes:\r\n  plan: 按时出台\r\n"
+        "opinion: |\r\n  总体较好。\r\nevidence:\r\n  - title: 自查报告\r\n",
+    )
     book = make_sheets(tiny) / TINY_BOOK
     filled = edit(book, tmp_path / "f.xlsx", {"甲县!E6": 1.5})
     assert run(tiny, "import", "2014", str(filled)).exit_code == 0
     raw = tiny.path("scores/2014/a.yaml").read_bytes()
-    assert raw == ("# 专家组评分\r\nunit: a\r\nscores:\r\n  plan: 1.5   # 满分\r\n"
-                   "  progress: 3.5\r\n  reporter: 正职\r\n  innovation: [一类]\r\nnotes:\r\n  plan: 按时出台\r\n"
-                   "opinion: |\r\n  总体较好。\r\nevidence:\r\n  - title: 自查报告\r\n").encode()  # fmt: skip
+    assert (
+        raw
+        == (
+            "# 专家组评分\r\nunit: a\r\nscores:\r\n  plan: 1.5   # 满分\r\n"
+            "  progress: 3.5\r\n  reporter: 正职\r\n  innovation: [一类]\r\nnotes:\r\n  plan: 按时出台\r\n"
+            "opinion: |\r\n  总体较好。\r\nevidence:\r\n  - title: 自查报告\r\n"
+        ).encode()
+    )
     assert tiny.check().exit_code == 0
 
 

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import REPO, as_published
 
 CITY_WORDS = ("转型综改", "阳泉")
@@ -63,7 +62,7 @@ def test_no_city_word_in_engine_or_theme():
 # -- new-year and init ---------------------------------------------------------------------------
 
 
-def invoke(cli, root: Path, *args: str):  # noqa: ANN001, ANN201
+def invoke(cli, root: Path, *args: str):
     return CliRunner().invoke(cli, list(args), env={"BULLETIN_ROOT": str(root)})
 
 

@@ -13,13 +13,27 @@ import yaml
 from bulletin import opendata
 
 UNIT_FIELDS = [
-    "id", "name", "category", "rubric", "scored", "total", "rank", "tied", "grade", "weighted",
-    "commended", "commendation_reason", "rectify", "rectification_reason", "dimensions", "items",
-]  # fmt: skip
-NUMBER = re.compile(r'(?<=[:\[,] )-?[0-9][0-9.eE+-]*(?=[,}\]])')
+    "id",
+    "name",
+    "category",
+    "rubric",
+    "scored",
+    "total",
+    "rank",
+    "tied",
+    "grade",
+    "weighted",
+    "commended",
+    "commendation_reason",
+    "rectify",
+    "rectification_reason",
+    "dimensions",
+    "items",
+]
+NUMBER = re.compile(r"(?<=[:\[,] )-?[0-9][0-9.eE+-]*(?=[,}\]])")
 
 
-def units_yaml_ids(project) -> list[str]:  # noqa: ANN001
+def units_yaml_ids(project) -> list[str]:
     """The unit ids of units.yaml in order, read without the code under test."""
     entries = yaml.load(project.read("content/2014/units.yaml"), Loader=yaml.BaseLoader)
     return [entry["id"] for entry in entries]
@@ -51,24 +65,47 @@ def test_results_json_fields_and_order(project):
 def test_results_json_pingding_values(project):
     text = opendata.results_json(project.results())
     record = next(u for u in parse_json(text)["units"] if u["id"] == "pingding")
-    assert record["name"] == "平定县" and record["category"] == "county" and record["rubric"] == "county"
+    assert (
+        record["name"] == "平定县"
+        and record["category"] == "county"
+        and record["rubric"] == "county"
+    )
     assert record["scored"] is True and record["tied"] is False and record["rectify"] is False
     assert record["total"] == Decimal("92.35") and record["weighted"] == Decimal("9.24")
     assert record["rank"] == 1 and record["grade"] == "优秀"
     assert record["commended"] is True
     assert record["commendation_reason"] == "位列县(区)类第1名，得分92.35，不低于90分"
     assert record["rectification_reason"] is None
-    assert record["dimensions"] == {"key-tasks": Decimal("58.85"), "daily": Decimal("18.5"), "innovation": 15}
+    assert record["dimensions"] == {
+        "key-tasks": Decimal("58.85"),
+        "daily": Decimal("18.5"),
+        "innovation": 15,
+    }
     assert list(record["items"]) == [
-        "plan", "task-plans", "progress", "county-progress", "cooperation", "breakdown",
-        "information", "articles", "meetings", "summary", "reporter", "reform-innovation",
-    ]  # fmt: skip
+        "plan",
+        "task-plans",
+        "progress",
+        "county-progress",
+        "cooperation",
+        "breakdown",
+        "information",
+        "articles",
+        "meetings",
+        "summary",
+        "reporter",
+        "reform-innovation",
+    ]
     assert record["items"]["progress"] == Decimal("26.83")
     assert record["items"]["reporter"] == 3  # choice items carry their points
     assert record["items"]["reform-innovation"] == 15  # best-of too
 
     line = unit_json(text, "pingding")
-    for written in ('"total": 92.35,', '"weighted": 9.24,', '"progress": 26.83,', '"cooperation": 5,'):
+    for written in (
+        '"total": 92.35,',
+        '"weighted": 9.24,',
+        '"progress": 26.83,',
+        '"cooperation": 5,',
+    ):
         assert written in line
 
 
@@ -125,7 +162,11 @@ def test_results_csv(project):
     assert [row[0] for row in body] == units_yaml_ids(project)
     assert all(len(row) == len(header) for row in body)
     pingding = dict(zip(header, body[0], strict=True))
-    assert pingding["id"] == "pingding" and pingding["total"] == "92.35" and pingding["weighted"] == "9.24"
+    assert (
+        pingding["id"] == "pingding"
+        and pingding["total"] == "92.35"
+        and pingding["weighted"] == "9.24"
+    )
     assert pingding["scored"] == "true" and pingding["tied"] == "false"
     assert pingding["rectification_reason"] == ""
     assert pingding["items.progress"] == "26.83" and pingding["items.participation"] == ""

@@ -18,11 +18,11 @@ BULLETIN = "content/2014/bulletin.md"
 LABELS = "attributes:\n  pilot: {true: 省级试点县(区), false: 其他县(区)}\n"
 
 
-def add(project, rel: str, text: str) -> None:  # noqa: ANN001
+def add(project, rel: str, text: str) -> None:
     project.write(rel, project.read(rel) + text)
 
 
-def test_attribute_labels_are_shown_on_the_rubric_page(site_project, tmp_path: Path):  # noqa: ANN001
+def test_attribute_labels_are_shown_on_the_rubric_page(site_project, tmp_path: Path):
     add(site_project, YEAR, LABELS)
     assert site_project.check().exit_code == 0
     build(site_project.root, tmp_path / "site")
@@ -31,7 +31,7 @@ def test_attribute_labels_are_shown_on_the_rubric_page(site_project, tmp_path: P
     assert "pilot" not in rubric.text
 
 
-def test_attribute_label_for_an_attribute_no_unit_has_is_a_warning(project):  # noqa: ANN001
+def test_attribute_label_for_an_attribute_no_unit_has_is_a_warning(project):
     add(project, YEAR, "attributes:\n  pilott: {true: 省级试点县(区)}\n")
     run = project.check()
     assert run.exit_code == 0 and not run.errors
@@ -39,25 +39,25 @@ def test_attribute_label_for_an_attribute_no_unit_has_is_a_warning(project):  # 
     assert "pilott" in message and CJK.search(message)
 
 
-def test_attribute_label_for_a_value_no_unit_has_is_a_warning(project):  # noqa: ANN001
+def test_attribute_label_for_a_value_no_unit_has_is_a_warning(project):
     add(project, YEAR, "attributes:\n  pilot: {true: 试点, 3: 三类}\n")
     (message,) = project.check().at(project.locate(YEAR, "3: 三类", "3"), "warning")
     assert "pilot" in message and "3" in message
 
 
-def test_attribute_labels_must_be_a_mapping_of_values(project):  # noqa: ANN001
+def test_attribute_labels_must_be_a_mapping_of_values(project):
     add(project, YEAR, "attributes:\n  pilot: 省级试点县\n")
     message = only_error(project.check(), project.locate(YEAR, "pilot: 省级试点县", "省级试点县"))
     assert "pilot" in message and "true: 省级试点县(区)" in message
 
 
-def test_attribute_label_must_be_text(project):  # noqa: ANN001
+def test_attribute_label_must_be_text(project):
     add(project, YEAR, "attributes:\n  pilot: {true: [a, b]}\n")
     message = only_error(project.check(), project.locate(YEAR, "true: [a, b]", "[a, b]"))
     assert "pilot" in message
 
 
-def test_footer_shows_the_publishers_facts(site_project, tmp_path: Path):  # noqa: ANN001
+def test_footer_shows_the_publishers_facts(site_project, tmp_path: Path):
     add(
         site_project,
         SITE,
@@ -73,20 +73,20 @@ def test_footer_shows_the_publishers_facts(site_project, tmp_path: Path):  # noq
         assert f"本页地址：https://example.gov.cn/kaohe/{rel}" in footer, rel
 
 
-def test_site_url_must_be_http(project):  # noqa: ANN001
+def test_site_url_must_be_http(project):
     add(project, SITE, "url: www.example.gov.cn\n")
     message = only_error(project.check(), project.locate(SITE, "url: www.example", "www"))
     assert "http://" in message and "www.example.gov.cn" in message
 
 
-def test_year_pages_show_their_publication_date(site_project, tmp_path: Path):  # noqa: ANN001
+def test_year_pages_show_their_publication_date(site_project, tmp_path: Path):
     build(site_project.root, tmp_path / "site")
     for rel in ("2014/index.html", "2014/units/pingding/index.html", "2014/units/index.html"):
         published = H.load(tmp_path / "site", rel).find("p", cls="published").text
         assert published == "2014年度结果发布日期：2015年1月20日", rel
 
 
-def test_bulletin_imprint_from_front_matter(site_project, tmp_path: Path):  # noqa: ANN001
+def test_bulletin_imprint_from_front_matter(site_project, tmp_path: Path):
     site_project.replace(
         BULLETIN,
         "date: 2015-01-20\n",
@@ -98,12 +98,12 @@ def test_bulletin_imprint_from_front_matter(site_project, tmp_path: Path):  # no
     assert imprint.text == "抄送：市委办公厅，市政府办公厅。市考核办2015年1月21日印发"
 
 
-def test_bulletin_without_imprint_has_none(site_project, tmp_path: Path):  # noqa: ANN001
+def test_bulletin_without_imprint_has_none(site_project, tmp_path: Path):
     build(site_project.root, tmp_path / "site")
     assert not H.load(tmp_path / "site", "2014/index.html").find_all("section", cls="imprint")
 
 
-def test_imprint_date_must_be_a_date(project):  # noqa: ANN001
+def test_imprint_date_must_be_a_date(project):
     project.replace(BULLETIN, "date: 2015-01-20\n", "date: 2015-01-20\nprinted_on: 2015-13-01\n")
     message = only_error(
         project.check(), project.locate(BULLETIN, "printed_on: 2015-13-01", "2015-13-01")
@@ -111,7 +111,7 @@ def test_imprint_date_must_be_a_date(project):  # noqa: ANN001
     assert "印发日期" in message
 
 
-def test_not_found_page_links_from_the_sites_address(site_project, tmp_path: Path):  # noqa: ANN001
+def test_not_found_page_links_from_the_sites_address(site_project, tmp_path: Path):
     """Shown for a wrong address at any depth, 404.html resolves its links from the site's root."""
     build(site_project.root, tmp_path / "plain")
     assert not H.load(tmp_path / "plain", "404.html").find_all("base")

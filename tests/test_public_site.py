@@ -77,7 +77,7 @@ def axe() -> Path:
 
 @pytest.mark.parametrize("width", [320, 360, 390, 768, 1280])
 @pytest.mark.parametrize("kind", sorted(PAGE_KINDS))
-def test_every_page_kind_fits_and_stays_legible(browser, built_site: Path, kind: str, width: int):  # noqa: ANN001
+def test_every_page_kind_fits_and_stays_legible(browser, built_site: Path, kind: str, width: int):
     """Nothing wider than the screen or its box, no text under 11 px, at every width."""
     root = built_site.as_uri() + "/"
     with opened(browser, root + PAGE_KINDS[kind], width=width) as (page, visit):
@@ -88,7 +88,7 @@ def test_every_page_kind_fits_and_stays_legible(browser, built_site: Path, kind:
 
 
 @pytest.mark.parametrize("kind", ["bulletin", "ranking", "unit", "history", "search"])
-def test_fits_at_200_percent_zoom(browser, built_site: Path, kind: str):  # noqa: ANN001
+def test_fits_at_200_percent_zoom(browser, built_site: Path, kind: str):
     """200 % zoom of a 1,280 px window is a 640 CSS px viewport at twice the pixel density."""
     context = browser.new_context(viewport={"width": 640, "height": 450}, device_scale_factor=2)
     try:
@@ -99,7 +99,7 @@ def test_fits_at_200_percent_zoom(browser, built_site: Path, kind: str):  # noqa
         context.close()
 
 
-def test_tables_show_every_column_on_a_phone(browser, built_site: Path):  # noqa: ANN001
+def test_tables_show_every_column_on_a_phone(browser, built_site: Path):
     """At 360 px a ranking row is a card: every column is visible and labelled, none hidden."""
     with opened(browser, built_site.as_uri() + "/2015/rankings/county/index.html", width=360) as (
         page,
@@ -117,7 +117,7 @@ def test_tables_show_every_column_on_a_phone(browser, built_site: Path):  # noqa
 
 @pytest.mark.parametrize("width", [360, 1280])
 @pytest.mark.parametrize("kind", sorted(PAGE_KINDS))
-def test_axe_finds_nothing(browser, built_site: Path, axe: Path, kind: str, width: int):  # noqa: ANN001
+def test_axe_finds_nothing(browser, built_site: Path, axe: Path, kind: str, width: int):
     with opened(browser, built_site.as_uri() + "/" + PAGE_KINDS[kind], width=width) as (page, _):
         page.add_script_tag(path=str(axe))
         violations = page.evaluate(
@@ -127,7 +127,7 @@ def test_axe_finds_nothing(browser, built_site: Path, axe: Path, kind: str, widt
         assert violations == [], f"{kind} at {width} px"
 
 
-def test_focus_ring_is_visible_at_3_to_1(browser, built_site: Path):  # noqa: ANN001
+def test_focus_ring_is_visible_at_3_to_1(browser, built_site: Path):
     """The focus outline against the page behind it: WCAG 2.2's 3:1 for non-text contrast."""
     with opened(browser, built_site.as_uri() + "/" + BULLETIN) as (page, _):
         page.keyboard.press("Tab")  # the skip link
@@ -153,14 +153,14 @@ def contrast(a: str, b: str) -> float:
 # -- search ----------------------------------------------------------------------------------------
 
 
-def search(page, query: str) -> None:  # noqa: ANN001
+def search(page, query: str) -> None:
     page.fill("#q", query)
     page.press("#q", "Enter")
     # Done when every year's text has loaded (search/text-<YEAR>.js, on the first search).
     page.wait_for_selector("#search-results[data-done]", state="attached")
 
 
-def test_search_finds_a_unit_by_name_and_by_opinion(browser, site_root: str):  # noqa: ANN001, F811
+def test_search_finds_a_unit_by_name_and_by_opinion(browser, site_root: str):  # noqa: F811
     with opened(browser, site_root + "search/index.html") as (page, visit):
         search(page, "平定")
         years = page.locator(".search-year h2").all_inner_texts()
@@ -180,7 +180,7 @@ def test_search_finds_a_unit_by_name_and_by_opinion(browser, site_root: str):  #
     assert_clean(visit, site_root)
 
 
-def test_search_finds_tasks_items_and_short_names(browser, built_site: Path):  # noqa: ANN001
+def test_search_finds_tasks_items_and_short_names(browser, built_site: Path):
     with opened(browser, built_site.as_uri() + "/search/index.html") as (page, _):
         search(page, "发改委")  # part of 市发改委
         assert "市发改委" in page.locator(".search-list a").all_inner_texts()
@@ -191,7 +191,7 @@ def test_search_finds_tasks_items_and_short_names(browser, built_site: Path):  #
         assert any("评分标准" in t for t in titles), titles
 
 
-def test_search_from_the_years_index_by_keyboard_only(browser, site_root: str):  # noqa: ANN001, F811
+def test_search_from_the_years_index_by_keyboard_only(browser, site_root: str):  # noqa: F811
     """Tab to the box, type, Enter; Tab to the first result, Enter: the unit's page opens."""
     with opened(browser, site_root + "index.html") as (page, visit):
         for _ in range(10):
@@ -214,7 +214,7 @@ def test_search_from_the_years_index_by_keyboard_only(browser, site_root: str): 
     assert_clean(visit, site_root)
 
 
-def test_search_without_javascript_says_it_needs_it(browser, built_site: Path):  # noqa: ANN001
+def test_search_without_javascript_says_it_needs_it(browser, built_site: Path):
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -239,7 +239,7 @@ def test_search_index_is_at_the_root_only(built_site: Path):
     assert not [p for p in built_site.glob("20*/**/search*") if p.name != "search.js"]
 
 
-def test_search_works_over_http_with_names_before_texts(browser, http_root: str):  # noqa: ANN001, F811
+def test_search_works_over_http_with_names_before_texts(browser, http_root: str):  # noqa: F811
     """Over HTTP the year's texts are requested only when someone searches, each once."""
     with opened(browser, http_root + "search/index.html") as (page, visit):
         page.wait_for_load_state("networkidle")
@@ -257,7 +257,7 @@ def test_search_works_over_http_with_names_before_texts(browser, http_root: str)
 # -- large text, print --------------------------------------------------------------------------
 
 
-def test_large_text_stays_chosen_across_pages_and_fits(browser, built_site: Path):  # noqa: ANN001
+def test_large_text_stays_chosen_across_pages_and_fits(browser, built_site: Path):
     root = built_site.as_uri() + "/"
     with opened(browser, root + BULLETIN, width=360) as (page, _):
         base = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
@@ -287,7 +287,7 @@ def pdf_pages(pdf: Path) -> list[str]:
 
 
 def test_printed_bulletin_is_a4_numbered_with_nothing_stranded(
-    browser,  # noqa: ANN001
+    browser,
     built_site: Path,
     artifacts: Path,  # noqa: F811
 ):
@@ -310,7 +310,7 @@ def test_printed_bulletin_is_a4_numbered_with_nothing_stranded(
     assert "抄送：" in last and "印发" in last  # the 版记, on the last page
 
 
-def test_print_button_and_address(browser, http_root: str):  # noqa: ANN001, F811
+def test_print_button_and_address(browser, http_root: str):  # noqa: F811
     with opened(browser, http_root + BULLETIN, media="print") as (page, _):
         address = page.locator(".print-address")
         assert address.is_visible() and address.inner_text() == f"本页地址：{http_root}{BULLETIN}"
@@ -321,7 +321,7 @@ def test_print_button_and_address(browser, http_root: str):  # noqa: ANN001, F81
         assert not page.locator(".print-address").is_visible()
 
 
-def test_not_found_page_helps(browser, http_root: str):  # noqa: ANN001, F811
+def test_not_found_page_helps(browser, http_root: str):  # noqa: F811
     with opened(browser, http_root + "404.html") as (page, visit):
         assert page.locator("h1").inner_text() == "找不到这个页面"
         hrefs = page.locator("main a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
@@ -329,7 +329,7 @@ def test_not_found_page_helps(browser, http_root: str):  # noqa: ANN001, F811
     assert_clean(visit, http_root)
 
 
-def test_years_index_has_its_own_search_box(browser, built_site: Path):  # noqa: ANN001
+def test_years_index_has_its_own_search_box(browser, built_site: Path):
     """Opened from file://, the years index finds a unit by its name and by its opinion."""
     root = built_site.as_uri() + "/"
     for query, unit in (("平定县", "平定县"), (OPINION_PHRASE, "平定县")):

@@ -9,23 +9,23 @@ from io import BytesIO
 
 import openpyxl
 from click.testing import CliRunner
+from conftest import REPO
 
 from bulletin.load import load_project
-from conftest import REPO
 from bulletin.release import ahead
 
 BULLETIN = "content/2014/bulletin.md"
 YEAR = "content/2014/year.yaml"
 
 
-def build(project, out, *args: str):  # noqa: ANN001, ANN201
+def build(project, out, *args: str):
     shutil.copytree(REPO / "theme", project.root / "theme", dirs_exist_ok=True)
     return CliRunner().invoke(
         project.cli, ["build", "--out", str(out), *args], env={"BULLETIN_ROOT": str(project.root)}
     )
 
 
-def dated(project, day: date) -> None:  # noqa: ANN001
+def dated(project, day: date) -> None:
     project.replace(BULLETIN, "date: 2015-01-20\n", f"date: {day.isoformat()}\n")
 
 
@@ -83,7 +83,7 @@ def test_drafts_are_never_refused_for_their_date(project, tmp_path):
 # -- grades only -------------------------------------------------------------------------------
 
 
-def grades_only_site(project, tmp_path):  # noqa: ANN001, ANN201
+def grades_only_site(project, tmp_path):
     project.replace(YEAR, "aggregate: mean\n", "aggregate: mean\npublish: grades\n")
     out = tmp_path / "site"
     run = build(project, out)
@@ -126,9 +126,19 @@ def test_grades_only_open_data(project, tmp_path):
             assert reason is None or "得分" not in reason
     header = (out / "2014/results.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.split(",") == [
-        "id", "name", "category", "rubric", "scored", "rank", "tied", "grade", "commended",
-        "commendation_reason", "rectify", "rectification_reason",
-    ]  # fmt: skip
+        "id",
+        "name",
+        "category",
+        "rubric",
+        "scored",
+        "rank",
+        "tied",
+        "grade",
+        "commended",
+        "commendation_reason",
+        "rectify",
+        "rectification_reason",
+    ]
     wb = openpyxl.load_workbook(BytesIO((out / "2014/results.xlsx").read_bytes()))
     assert wb.sheetnames == ["说明", "县(区)", "重大改革", "重大事项", "重大课题"]
     heads = [c.value for c in wb["县(区)"][1]]

@@ -9,11 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from conftest import ProjectDir
 
 from bulletin.load import load_project
 from bulletin.results_xlsx import CATEGORY_COLUMNS, results_xlsx
 from bulletin.scoring import assess_year
-from conftest import ProjectDir
 
 
 def test_results_xlsx_holds_every_unit_as_results_json(built_site: Path):

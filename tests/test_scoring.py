@@ -50,7 +50,11 @@ def marks(*values: str) -> list[Decimal]:
 
 
 def item(
-    iid: str, points: str, kind: str = SCORE, options: dict[str, str] | None = None, variants: tuple = ()
+    iid: str,
+    points: str,
+    kind: str = SCORE,
+    options: dict[str, str] | None = None,
+    variants: tuple = (),
 ) -> Item:
     opts = tuple(Option(label, D(p)) for label, p in (options or {}).items())
     return Item(iid, f"评分项{iid}", D(points), kind, opts, None, tuple(variants), HERE)
@@ -68,11 +72,11 @@ def rubric(rid: str, **dimensions: tuple[Item, ...]) -> Rubric:
 RUBRIC = rubric("r", work=(item("w", "60"),), daily=(item("d", "40"),))
 
 
-def year(**kwargs) -> Year:  # noqa: ANN003
+def year(**kwargs) -> Year:
     return Year(2014, "测试年度", "published", None, (COUNTY, REFORM), **kwargs)
 
 
-def assess(units: list[tuple[str, str, tuple[str, str] | None]], **year_kwargs):  # noqa: ANN003, ANN201
+def assess(units: list[tuple[str, str, tuple[str, str] | None]], **year_kwargs):
     """Assess units given as (id, category, (work, daily) or None for not yet scored)."""
     model_units = tuple(Unit(uid, f"单位{uid}", cat, "r", {}, mark=HERE) for uid, cat, _ in units)
     sheets = {
@@ -119,7 +123,9 @@ def test_experts_answer_is_aggregated_per_year_method():
     progress = item("p", "30").applied({})
     answer = Answer(experts=tuple(marks("2.5", "3", "3", "2", "3", "3")))  # sorted: 2 2.5 3 3 3 3
     assert score_answer(progress, answer, "mean") == D("2.75")  # 16.5 / 6
-    assert score_answer(progress, answer, "trimmed-mean") == D("2.88")  # 2.5 3 3 3: 11.5 / 4 = 2.875
+    assert score_answer(progress, answer, "trimmed-mean") == D(
+        "2.88"
+    )  # 2.5 3 3 3: 11.5 / 4 = 2.875
     assert score_answer(progress, answer, "median") == D("3")  # (3 + 3) / 2
 
 
@@ -151,7 +157,12 @@ def test_variants_choose_title_type_and_options():
         "30",
         variants=(
             Variant(
-                (("pilot", True),), "试点县", CHOICE, (Option("好", D("30")), Option("差", D("10"))), None, HERE
+                (("pilot", True),),
+                "试点县",
+                CHOICE,
+                (Option("好", D("30")), Option("差", D("10"))),
+                None,
+                HERE,
             ),
             Variant((("pilot", False),), None, None, None, None, HERE),
         ),
@@ -201,7 +212,12 @@ def test_incomplete_or_missing_sheet_is_unscored():
 
 @pytest.mark.parametrize(
     "total, weight, expected",
-    [("92.35", "0.1", "9.24"), ("86.45", "0.1", "8.65"), ("86.44", "0.1", "8.64"), ("80", "0.15", "12")],
+    [
+        ("92.35", "0.1", "9.24"),
+        ("86.45", "0.1", "8.65"),
+        ("86.44", "0.1", "8.64"),
+        ("80", "0.15", "12"),
+    ],
 )
 def test_weighted_is_rounded_half_up(total: str, weight: str, expected: str):
     work, daily = D(total) - D("40"), "40"
@@ -230,7 +246,7 @@ TIES = [
 ]
 
 
-def ranking(results, category: str = "county") -> list[tuple[str, int | None, bool]]:  # noqa: ANN001
+def ranking(results, category: str = "county") -> list[tuple[str, int | None, bool]]:
     (cat,) = [c for c in results.rankings if c.category.id == category]
     return [(r.unit.id, r.rank, r.tied) for r in cat.results]
 
@@ -243,7 +259,12 @@ def test_competition_ranks_with_ties():
 def test_ties_keep_units_yaml_order():
     results = assess([TIES[3], TIES[2], TIES[1], TIES[0]])
     assert ranking(results) == [("p", 1, False), ("r", 2, True), ("q", 2, True), ("s", 4, False)]
-    assert [r.unit.id for r in results.units] == ["s", "r", "q", "p"]  # results stay in units.yaml order
+    assert [r.unit.id for r in results.units] == [
+        "s",
+        "r",
+        "q",
+        "p",
+    ]  # results stay in units.yaml order
 
 
 def test_tie_break_resolves_a_tie():
@@ -284,7 +305,13 @@ BANDS = (GradeBand("优秀", D("90")), GradeBand("良好", D("80")), GradeBand("
 
 @pytest.mark.parametrize(
     "work, daily, grade",
-    [("50", "40", "优秀"), ("49.99", "40", "良好"), ("40", "40", "良好"), ("20", "40", "合格"), ("19.99", "40", None)],
+    [
+        ("50", "40", "优秀"),
+        ("49.99", "40", "良好"),
+        ("40", "40", "良好"),
+        ("20", "40", "合格"),
+        ("19.99", "40", None),
+    ],
 )
 def test_grade_bands_min_inclusive(work: str, daily: str, grade: str | None):
     assert assess([("a", "county", (work, daily))], grades=BANDS).result("a").grade == grade
@@ -297,16 +324,18 @@ def test_no_bands_no_grade():
 # -- commendation and rectification -----------------------------------------------------------
 
 
-def commended(results) -> dict[str, str]:  # noqa: ANN001
+def commended(results) -> dict[str, str]:
     return {r.unit.id: r.commendation_reason for r in results.units if r.commended}
 
 
-def to_rectify(results) -> dict[str, str]:  # noqa: ANN001
+def to_rectify(results) -> dict[str, str]:
     return {r.unit.id: r.rectification_reason for r in results.units if r.rectify}
 
 
 def test_commendation_by_top_only():
-    assert commended(assess(TIES, commendation=ListRule(top=1))) == {"p": "位列县(区)类第1名，得分90"}
+    assert commended(assess(TIES, commendation=ListRule(top=1))) == {
+        "p": "位列县(区)类第1名，得分90"
+    }
 
 
 def test_commendation_by_min_total_only():
@@ -328,7 +357,11 @@ def test_commendation_rule_without_conditions_commends_nobody():
 
 
 def test_commendation_top_applies_per_category():
-    units = [("a", "county", ("50", "30")), ("b", "reform", ("10", "10")), ("c", "county", ("50", "35"))]
+    units = [
+        ("a", "county", ("50", "30")),
+        ("b", "reform", ("10", "10")),
+        ("c", "county", ("50", "35")),
+    ]
     assert set(commended(assess(units, commendation=ListRule(top=1)))) == {"b", "c"}
 
 
@@ -363,7 +396,9 @@ def test_unit_to_rectify_by_rule_is_never_commended_by_rule():
 
 
 def test_unit_listed_for_rectification_is_never_commended_by_rule():
-    results = assess(TIES, commendation=ListRule(top=1), rectification=ListRule(units=listed(("p", "材料造假"))))
+    results = assess(
+        TIES, commendation=ListRule(top=1), rectification=ListRule(units=listed(("p", "材料造假")))
+    )
     assert to_rectify(results) == {"p": "材料造假"}
     assert commended(results) == {}
 
@@ -390,7 +425,12 @@ def test_unscored_unit_has_no_rank_and_is_in_no_list():
     b = results.result("b")
     assert not b.scored
     assert (b.total, b.rank, b.tied, b.grade, b.weighted) == (None, None, False, None, None)
-    assert (b.commended, b.commendation_reason, b.rectify, b.rectification_reason) == (False, None, False, None)
+    assert (b.commended, b.commendation_reason, b.rectify, b.rectification_reason) == (
+        False,
+        None,
+        False,
+        None,
+    )
     assert [r.unit.id for r in results.rectify] == ["a"]
     assert results.commended == []
 
@@ -398,7 +438,7 @@ def test_unscored_unit_has_no_rank_and_is_in_no_list():
 # -- the sample, checked by hand --------------------------------------------------------------
 
 
-def full_result(result) -> dict[str, object]:  # noqa: ANN001
+def full_result(result) -> dict[str, object]:
     return {
         "items": {i.item.id: i.score for d in result.score.dimensions for i in d.items},
         "dimensions": {d.dimension.id: d.subtotal for d in result.score.dimensions},
@@ -469,7 +509,12 @@ def test_sample_swj_by_hand(project):
             "reform-innovation": D("15"),  # [二类]
             "participation": D("5"),  # 厅局级领导参与, counterpart variant
         },
-        "dimensions": {"key-tasks": D("48.95"), "daily": D("17.5"), "innovation": D("15"), "counterpart": D("5")},
+        "dimensions": {
+            "key-tasks": D("48.95"),
+            "daily": D("17.5"),
+            "innovation": D("15"),
+            "counterpart": D("5"),
+        },
         "total": D("86.45"),
         "rank": 2,
         "tied": True,
@@ -524,7 +569,9 @@ def scored_rubric(draw: st.DrawFn) -> tuple[Rubric, dict[str, Answer], str]:
                 if draw(st.booleans()):
                     answers[iid] = Answer(value=draw(within))
                 else:
-                    answers[iid] = Answer(experts=tuple(draw(st.lists(within, min_size=3, max_size=7))))
+                    answers[iid] = Answer(
+                        experts=tuple(draw(st.lists(within, min_size=3, max_size=7)))
+                    )
             else:
                 values = draw(st.lists(within, min_size=1, max_size=4))
                 options = {f"选项{n}": str(v) for n, v in enumerate(values)}
@@ -533,10 +580,16 @@ def scored_rubric(draw: st.DrawFn) -> tuple[Rubric, dict[str, Answer], str]:
                 if kind == CHOICE:
                     answers[iid] = Answer(labels=(draw(st.sampled_from(labels)),))
                 else:
-                    chosen = draw(st.lists(st.sampled_from(labels), unique=True, max_size=len(labels)))
+                    chosen = draw(
+                        st.lists(st.sampled_from(labels), unique=True, max_size=len(labels))
+                    )
                     answers[iid] = Answer(labels=tuple(chosen))
         dimensions[f"d{d}"] = tuple(items)
-    return rubric("r", **dimensions), answers, draw(st.sampled_from(["mean", "trimmed-mean", "median"]))
+    return (
+        rubric("r", **dimensions),
+        answers,
+        draw(st.sampled_from(["mean", "trimmed-mean", "median"])),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -558,10 +611,15 @@ def test_total_is_sum_of_items_within_rubric_total(case: tuple[Rubric, dict[str,
 
 def unit_scores(totals: list[int | None]) -> list[UnitScore]:
     units = [Unit(f"u{n}", f"单位{n}", "county", "r", {}, mark=HERE) for n in range(len(totals))]
-    return [UnitScore(u, RUBRIC, None, (), None if t is None else D(t)) for u, t in zip(units, totals, strict=True)]
+    return [
+        UnitScore(u, RUBRIC, None, (), None if t is None else D(t))
+        for u, t in zip(units, totals, strict=True)
+    ]
 
 
-totals_lists = st.lists(st.one_of(st.none(), st.integers(0, 5)), max_size=12)  # small range: many ties
+totals_lists = st.lists(
+    st.one_of(st.none(), st.integers(0, 5)), max_size=12
+)  # small range: many ties
 
 
 @settings(max_examples=80, deadline=None)
@@ -595,7 +653,9 @@ def test_permuting_input_only_reorders_exact_ties(totals: list[int | None], rnd:
     rnd.shuffle(shuffled)
     before = rank_category(scores)
     after = rank_category(shuffled)
-    assert [(s.total, rank, tied) for s, rank, tied in after] == [(s.total, rank, tied) for s, rank, tied in before]
+    assert [(s.total, rank, tied) for s, rank, tied in after] == [
+        (s.total, rank, tied) for s, rank, tied in before
+    ]
     assert {s.unit.id: (r, t) for s, r, t in after} == {s.unit.id: (r, t) for s, r, t in before}
     for total in {s.total for s, _, _ in before}:
         group = [s.unit.id for s, _, _ in after if s.total == total]

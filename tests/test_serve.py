@@ -125,8 +125,12 @@ def start_preview(root: Path, *args: str, timeout: float = 60) -> PreviewProcess
         with log.open("wb") as sink:
             proc = subprocess.Popen(
                 [sys.executable, str(REPO / "build.py"), "serve", "--port", str(port), *args],
-                stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=root,
-            )  # fmt: skip
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=root,
+            )
         server = PreviewProcess(proc, port, log, root)
         deadline = time.monotonic() + timeout
         while proc.poll() is None and time.monotonic() < deadline:
@@ -171,7 +175,7 @@ class LiveClient:
             info = {"command": "info", "url": f"http://127.0.0.1:{port}{UNIT_PAGE}", "plugins": {}}
             await self.conn.write_message(json.dumps(info))
             self.loop = asyncio.get_running_loop()
-        except BaseException as exc:  # noqa: BLE001 - reported in the test's thread
+        except BaseException as exc:
             self.error = exc
             return
         finally:
@@ -505,8 +509,13 @@ def test_port_in_use_is_explained(site_project: ProjectDir, preview: PreviewProc
     env = {**os.environ, "BULLETIN_ROOT": str(site_project.root), "PYTHONIOENCODING": "utf-8"}
     run = subprocess.run(
         [sys.executable, str(REPO / "build.py"), "serve", "--port", str(preview.port)],
-        check=False, capture_output=True, text=True, encoding="utf-8", env=env, timeout=60,
-    )  # fmt: skip
+        check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=60,
+    )
     assert run.returncode == 1
     assert f"端口 {preview.port} 已被占用" in run.stderr
     assert "Traceback" not in run.stderr
@@ -582,7 +591,9 @@ def test_every_endpoint_refuses_other_host_names(shared: PreviewProcess, path: s
 
 
 @pytest.mark.parametrize("path", ["/", "/2014/", "/livereload.js", "/forcereload"])
-def test_every_endpoint_refuses_requests_from_other_sites(shared: PreviewProcess, path: str) -> None:
+def test_every_endpoint_refuses_requests_from_other_sites(
+    shared: PreviewProcess, path: str
+) -> None:
     host = f"127.0.0.1:{shared.port}"
     other = shared.get(path, headers={"Host": host, "Origin": "http://attacker.example"})
     assert other.status == 403, (path, other.status)
@@ -599,4 +610,6 @@ def test_the_reload_socket_refuses_other_sites(shared: PreviewProcess) -> None:
     assert ws_status(port, {"Host": host, "Origin": "http://attacker.example"}) == 403
     assert ws_status(port, {"Host": host, "Origin": f"http://localhost:{port}"}) == 403
     assert ws_status(port, {"Host": host, "Origin": f"http://{host}"}) == 101
-    assert ws_status(port, {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}) == 101
+    assert (
+        ws_status(port, {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}) == 101
+    )

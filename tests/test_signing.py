@@ -133,14 +133,26 @@ def test_minisign_verifies_our_signatures_and_we_verify_its(frozen: ProjectDir, 
     public = frozen.path("content/signing/sample.pub")
     done = subprocess.run(
         [MINISIGN, "-V", "-m", str(folder / "manifest.json"), "-p", str(public)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     (folder / "manifest.json.minisig").unlink()
     done = subprocess.run(
-        [MINISIGN, "-S", "-s", str(SAMPLE_KEY), "-m", str(folder / "manifest.json"), "-t", "signed by minisign"],
-        capture_output=True, text=True, input="",
-    )  # fmt: skip
+        [
+            MINISIGN,
+            "-S",
+            "-s",
+            str(SAMPLE_KEY),
+            "-m",
+            str(folder / "manifest.json"),
+            "-t",
+            "signed by minisign",
+        ],
+        capture_output=True,
+        text=True,
+        input="",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert run(frozen.root, "check").returncode == 0
 

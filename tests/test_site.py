@@ -110,8 +110,11 @@ def assert_same_site(actual: Path, expected: Path) -> None:
         diff = difflib.unified_diff(
             (expected / rel).read_text(encoding="utf-8", errors="replace").splitlines(),
             (actual / rel).read_text(encoding="utf-8", errors="replace").splitlines(),
-            "clean/" + rel, "incremental/" + rel, lineterm="", n=1,
-        )  # fmt: skip
+            "clean/" + rel,
+            "incremental/" + rel,
+            lineterm="",
+            n=1,
+        )
         pytest.fail(
             f"{len(differing)} files differ: {differing[:10]}\n" + "\n".join(list(diff)[:40])
         )
@@ -267,8 +270,11 @@ def test_tie_in_2014_matter(built_site: Path):
         H.load(built_site, "2014/rankings/matter/index.html").find("table", cls="ranking"),
     )
     assert rows[:4] == [
-        ("zjj", "第1名", "91.05"), ("swj", "并列第2名", "86.45"), ("ghj", "并列第2名", "86.45"), ("gaj", "第4名", "84.90"),
-    ]  # fmt: skip
+        ("zjj", "第1名", "91.05"),
+        ("swj", "并列第2名", "86.45"),
+        ("ghj", "并列第2名", "86.45"),
+        ("gaj", "第4名", "84.90"),
+    ]
     data = units_by_id(built_site, 2014)
     assert [(data[u]["rank"], data[u]["tied"]) for u in ("swj", "ghj", "gaj")] == [
         ("2", True),
@@ -658,8 +664,11 @@ def put_hostile_text(p: ProjectDir) -> None:
         "content/2014/methodology.md",
         p.read("content/2014/methodology.md") + "\n" + HOSTILE_MARKDOWN,
     )
-    p.replace("content/2014/bulletin.md", "recipients: 各县（区）人民政府，开发区管委会，市直各有关单位\n",
-              f"recipients: {yaml_text('各单位' + HOSTILE)}\n")  # fmt: skip
+    p.replace(
+        "content/2014/bulletin.md",
+        "recipients: 各县（区）人民政府，开发区管委会，市直各有关单位\n",
+        f"recipients: {yaml_text('各单位' + HOSTILE)}\n",
+    )
     p.write(
         "content/2014/bulletin.md", p.read("content/2014/bulletin.md") + "\n" + HOSTILE_MARKDOWN
     )
@@ -721,9 +730,21 @@ def test_inert_check_catches_live_markup():
         '<form action="http://evil.example/"></form></body></html>'
     )
     found = "\n".join(inert_problems(H.parse(bad), "bad.html"))
-    for expected in ("'<script' in the source", "<script> is live", "has onerror=", "href=' JavaScript:alert(1)'",
-                     "href='data:", "<iframe> is live", "<svg> is live", "has onload=", "style loads", "<link> is live",
-                     "loads 'http://evil.example/x.png'", "loads 'https://evil.example/x.css'", "<form> is live"):  # fmt: skip
+    for expected in (
+        "'<script' in the source",
+        "<script> is live",
+        "has onerror=",
+        "href=' JavaScript:alert(1)'",
+        "href='data:",
+        "<iframe> is live",
+        "<svg> is live",
+        "has onload=",
+        "style loads",
+        "<link> is live",
+        "loads 'http://evil.example/x.png'",
+        "loads 'https://evil.example/x.css'",
+        "<form> is live",
+    ):
         assert expected in found, expected
     fine = '<!doctype html><html><head><link rel="stylesheet" href="s.css"></head><body><p>&lt;script&gt;</p></body></html>'
     assert inert_problems(H.parse(fine), "fine.html") == []
@@ -755,7 +776,9 @@ def test_hostile_text_never_becomes_live(site_project: ProjectDir, tmp_path: Pat
     assert bulletin.find("a", cls="site-title").text == "阳泉市" + HOSTILE
     # The unit's name in the chart of its category and in the open data.
     chart = topic.find("ul", cls="bars")
-    assert any(t.text.startswith("市信息中心" + HOSTILE) for t in chart.find_all("span", cls="bar-label"))
+    assert any(
+        t.text.startswith("市信息中心" + HOSTILE) for t in chart.find_all("span", cls="bar-label")
+    )
     assert units_by_id(out, 2014)["xxzx"]["name"] == "市信息中心" + HOSTILE
     # Markdown keeps the words but drops what is dangerous.
     opinion = pingding.find("section", cls="opinion")
@@ -827,15 +850,37 @@ def test_link_check_catches_bad_links(tmp_path: Path):
     (site / "a").mkdir(parents=True)
     (site / "a" / "index.html").write_text('<p id="here">x</p>', encoding="utf-8")
     (site / "s.css").write_text("body { background: url(missing.png) }", encoding="utf-8")
-    links = ["a/index.html", "a/index.html#here", "#top", "s.css", "missing.html", "../outside.html", "a/",
-             "http://example.com/", "//cdn.example/x.js", "/a/index.html", "a/index.html#nowhere", "mailto:x@example.com"]  # fmt: skip
+    links = [
+        "a/index.html",
+        "a/index.html#here",
+        "#top",
+        "s.css",
+        "missing.html",
+        "../outside.html",
+        "a/",
+        "http://example.com/",
+        "//cdn.example/x.js",
+        "/a/index.html",
+        "a/index.html#nowhere",
+        "mailto:x@example.com",
+    ]
     body = "".join(f'<a href="{u}">{n}</a>' for n, u in enumerate(links))
     (site / "index.html").write_text(
         f'<html><body id="top">{body}<img src="a/none.png"></body></html>', encoding="utf-8"
     )
     found = link_problems(site)
-    bad = ["missing.html", "../outside.html", "a/", "http://example.com/", "//cdn.example/x.js", "/a/index.html",
-           "a/index.html#nowhere", "mailto:x@example.com", "a/none.png", "url(missing.png)"]  # fmt: skip
+    bad = [
+        "missing.html",
+        "../outside.html",
+        "a/",
+        "http://example.com/",
+        "//cdn.example/x.js",
+        "/a/index.html",
+        "a/index.html#nowhere",
+        "mailto:x@example.com",
+        "a/none.png",
+        "url(missing.png)",
+    ]
     for url in bad:
         assert [p for p in found if url in p], url
     assert len(found) == len(bad), found
@@ -1190,7 +1235,7 @@ def _template_runtime(p: ProjectDir) -> str:
         "template-undefined",
     ],
 )
-def test_failed_build_keeps_the_old_site(site_project: ProjectDir, tmp_path: Path, breakage):  # noqa: ANN001
+def test_failed_build_keeps_the_old_site(site_project: ProjectDir, tmp_path: Path, breakage):
     out = tmp_path / "out" / "site"
     run = run_build(site_project.root, "--out", str(out))
     assert run.returncode == 0, run.stderr

@@ -10,11 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import CJK
 
 from bulletin import source
 from bulletin.problems import Mark, Report
 from bulletin.source import Mapping, ParseFailure, Scalar, Sequence
-from conftest import CJK
 
 A = "scores/2014/a.yaml"
 
@@ -37,7 +37,7 @@ def value_of(text: str) -> source.Node:
     return node.entries[0][1]
 
 
-def typed(convert, written: str, what: str = "评分项“plan”"):  # noqa: ANN001, ANN201
+def typed(convert, written: str, what: str = "评分项“plan”"):
     """Type the value written after `a: ` with `convert`; return (value, problem lines)."""
     report = Report()
     value = convert(value_of(f"a: {written}\n"), report, what)
@@ -241,7 +241,9 @@ def test_front_matter_positions_are_offset():
 # -- typing scalars ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("written", ["yes", "no", "on", "off", "Yes", "NO", "y", "True", "1", "'true'"])
+@pytest.mark.parametrize(
+    "written", ["yes", "no", "on", "off", "Yes", "NO", "y", "True", "1", "'true'"]
+)
 def test_booleans_only_true_or_false(written: str):
     value, problems = typed(source.as_bool, written, "sample")
     assert value is None
@@ -335,7 +337,9 @@ def test_quoted_yaml_word_is_text():
     assert typed(source.as_text, '"no"', "选项") == ("no", [])
 
 
-@pytest.mark.parametrize("written", ["2015-1-20", "2015/01/20", "2015-02-30", "'2015-01-20'", "20150120"])
+@pytest.mark.parametrize(
+    "written", ["2015-1-20", "2015/01/20", "2015-02-30", "'2015-01-20'", "20150120"]
+)
 def test_dates(written: str):
     value, (problem,) = typed(source.as_date, written, "通报日期（date）")
     assert value is None and "2015-01-20" in problem and "通报日期" in problem
@@ -364,7 +368,21 @@ def test_attribute_values_compared_as_written():
 
 @pytest.mark.parametrize(
     "written",
-    ["1:30", "012", "2015-01-20", ".nan", ".inf", "８５", "1,5", "1_000", '"1.5"', "1.255", "-1", "2.5", "yes"],
+    [
+        "1:30",
+        "012",
+        "2015-01-20",
+        ".nan",
+        ".inf",
+        "８５",
+        "1,5",
+        "1_000",
+        '"1.5"',
+        "1.255",
+        "-1",
+        "2.5",
+        "yes",
+    ],
 )
 def test_bad_scores_are_one_clear_error(tiny, written: str):
     tiny.replace(A, "  plan: 2\n", f"  plan: {written}\n")

@@ -10,7 +10,6 @@ import os
 import shutil
 
 import pytest
-
 from conftest import CJK
 
 PINGDING = "scores/2014/pingding.yaml"
@@ -19,7 +18,7 @@ YEAR = "content/2014/year.yaml"
 COUNTY = "rubrics/2014/county.yaml"
 
 
-def only_error(run, mark: str) -> str:  # noqa: ANN001
+def only_error(run, mark: str) -> str:
     """The message of the single error printed, asserting it is at `mark`, in Chinese; exit 1."""
     assert run.exit_code == 1, run.output
     assert len(run.errors) == 1, run.output
@@ -53,7 +52,9 @@ def test_negative_score(project):
 
 def test_three_decimals(project):
     project.replace(PINGDING, "county-progress: 13.72\n", "county-progress: 13.725\n")
-    message = only_error(project.check(), project.locate(PINGDING, "county-progress: 13.725", "13.725"))
+    message = only_error(
+        project.check(), project.locate(PINGDING, "county-progress: 13.725", "13.725")
+    )
     assert "county-progress" in message and "13.725" in message and "最多允许2位" in message
 
 
@@ -159,7 +160,9 @@ def test_category_ids_distinct(tiny):
 
 
 def test_grades_strictly_decreasing(tiny):
-    tiny.write(YEAR, tiny.read(YEAR) + "grades:\n  - {name: 优秀, min: 90}\n  - {name: 良好, min: 90}\n")
+    tiny.write(
+        YEAR, tiny.read(YEAR) + "grades:\n  - {name: 优秀, min: 90}\n  - {name: 良好, min: 90}\n"
+    )
     message = only_error(tiny.check(), f"{YEAR}:10:21")
     assert "良好" in message and "优秀" in message and "90" in message
 
@@ -193,7 +196,9 @@ def test_unit_listed_in_both_lists(tiny):
 
 
 def test_listed_unit_must_exist(tiny):
-    tiny.write(YEAR, tiny.read(YEAR) + "commendation:\n  units:\n    - {unit: zz, reason: 表现突出}\n")
+    tiny.write(
+        YEAR, tiny.read(YEAR) + "commendation:\n  units:\n    - {unit: zz, reason: 表现突出}\n"
+    )
     message = only_error(tiny.check(), f"{YEAR}:10:14")
     assert "“zz”" in message and "units.yaml" in message
 
@@ -260,7 +265,9 @@ def test_attribute_compared_as_written(tiny):
 def test_attributes_matching_two_variants(tiny):
     tiny.replace(COUNTY, "          - when: {pilot: false}\n", "          - when: {size: big}\n")
     tiny.replace(UNITS, "  attributes: {pilot: true}\n", "  attributes: {pilot: true, size: big}\n")
-    tiny.replace(UNITS, "  attributes: {pilot: false}\n", "  attributes: {pilot: false, size: big}\n")
+    tiny.replace(
+        UNITS, "  attributes: {pilot: false}\n", "  attributes: {pilot: false, size: big}\n"
+    )
     message = only_error(tiny.check(), f"{UNITS}:1:7")
     assert "甲县" in message and "progress" in message and "2个变体" in message
 
@@ -407,7 +414,9 @@ def test_unknown_field_with_suggestion(tiny):
 
 
 def test_unknown_field_in_units_with_suggestion(tiny):
-    tiny.replace(UNITS, "  attributes: {pilot: false}\n", "  attributes: {pilot: false}\n  grop: 1\n")
+    tiny.replace(
+        UNITS, "  attributes: {pilot: false}\n", "  attributes: {pilot: false}\n  grop: 1\n"
+    )
     message = only_error(tiny.check(), f"{UNITS}:11:3")
     assert "“grop”" in message and "是否想写“group”" in message
 
@@ -431,9 +440,12 @@ def test_notes_must_name_items(tiny):
 # -- draft and published years ----------------------------------------------------------------
 
 
-def make_gaps(tiny, status: str) -> None:  # noqa: ANN001
+def make_gaps(tiny, status: str) -> None:
     tiny.replace(YEAR, "status: published\n", f"status: {status}\n")
-    tiny.write(YEAR, tiny.read(YEAR) + "commendation:\n  top: 1\n  units:\n    - {unit: a, reason: 表现突出}\n")
+    tiny.write(
+        YEAR,
+        tiny.read(YEAR) + "commendation:\n  top: 1\n  units:\n    - {unit: a, reason: 表现突出}\n",
+    )
     tiny.remove("scores/2014/c.yaml")
     tiny.replace(A, "  plan: 2\n", "")
 
@@ -492,7 +504,9 @@ def test_units_file_not_a_list_is_one_error(tiny):
 
 def test_broken_rubric_is_reported_once(project):
     project.replace("rubrics/2014/department.yaml", "total: 100\n", "total: 10O\n")
-    message = only_error(project.check(), project.locate("rubrics/2014/department.yaml", "total: 10O", "10O"))
+    message = only_error(
+        project.check(), project.locate("rubrics/2014/department.yaml", "total: 10O", "10O")
+    )
     assert "“10O”" in message
 
 
@@ -531,7 +545,9 @@ def test_a_score_file_linking_outside_the_project_is_refused(project, tmp_path):
     link.symlink_to(outside)
     run = project.check()
     assert run.exit_code == 1
-    assert run.at("scores/2014/pingding.yaml:1:1") == ["这个文件是指向项目之外的链接，出于安全考虑拒绝读取。"]
+    assert run.at("scores/2014/pingding.yaml:1:1") == [
+        "这个文件是指向项目之外的链接，出于安全考虑拒绝读取。"
+    ]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")
@@ -542,7 +558,10 @@ def test_a_folder_linking_outside_the_project_is_refused(project, tmp_path):
     run = project.check()
     assert run.exit_code == 1
     refused = [p for p in run.errors if "指向项目之外的链接" in p]
-    assert {p.split(":")[0] for p in refused} == {"rubrics/2014/county.yaml", "rubrics/2014/department.yaml"}
+    assert {p.split(":")[0] for p in refused} == {
+        "rubrics/2014/county.yaml",
+        "rubrics/2014/department.yaml",
+    }
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")

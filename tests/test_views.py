@@ -56,7 +56,10 @@ def reaching(monkeypatch: pytest.MonkeyPatch, site_project: ProjectDir) -> Proje
         path.write_text(text, encoding="utf-8")
     base = templates / "base.html"
     text = base.read_text(encoding="utf-8")
-    base.write_text(text.replace("</body>", "{% block reach %}" + REACH + "{% endblock %}</body>"), encoding="utf-8")
+    base.write_text(
+        text.replace("</body>", "{% block reach %}" + REACH + "{% endblock %}</body>"),
+        encoding="utf-8",
+    )
     original = render.environment
 
     def environment(theme: Path) -> jinja2.Environment:
@@ -69,11 +72,17 @@ def reaching(monkeypatch: pytest.MonkeyPatch, site_project: ProjectDir) -> Proje
 
 
 def _grade_band(p: ProjectDir) -> None:
-    p.replace("content/2015/year.yaml", "  - {name: 良好, min: 80}\n", "  - {name: 良好, min: 85}\n")
+    p.replace(
+        "content/2015/year.yaml", "  - {name: 良好, min: 80}\n", "  - {name: 良好, min: 85}\n"
+    )
 
 
 def _category_title(p: ProjectDir) -> None:
-    p.replace("content/2015/year.yaml", "{id: reform, title: 重大改革}", "{id: reform, title: 重大改革事项}")
+    p.replace(
+        "content/2015/year.yaml",
+        "{id: reform, title: 重大改革}",
+        "{id: reform, title: 重大改革事项}",
+    )
 
 
 def _item_title_2015(p: ProjectDir) -> None:
@@ -92,7 +101,10 @@ def _score_2015(p: ProjectDir) -> None:
     start = text.index("  plan: ")
     end = text.index("\n", start)
     value = text[start + len("  plan: ") : end]
-    p.write("scores/2015/pingding.yaml", text[:start] + f"  plan: {'3' if value != '3' else '2'}" + text[end:])
+    p.write(
+        "scores/2015/pingding.yaml",
+        text[:start] + f"  plan: {'3' if value != '3' else '2'}" + text[end:],
+    )
 
 
 EDITS = {

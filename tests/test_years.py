@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import build
 from sitehtml import files, load, resolve_link
 from yearsite import (
@@ -26,9 +25,9 @@ from yearsite import (
     site_years,
     year_pages,
 )
+
 from bulletin.history import RankChange, Standing, histories, index, rank_changes
 from bulletin.render import cn_date
-from bulletin.scoring import decimal_text
 
 
 def front_matter(root: Path, year: int) -> dict:
@@ -44,7 +43,9 @@ def index_entries(out: Path) -> list[tuple[str, str, str, str]]:
         a = li.find("a", cls="year-title")
         target, _ = resolve_link("index.html", a.attrs["href"])
         assert target is not None and (out / target).is_file(), a.attrs["href"]
-        entries.append((target.split("/")[0], a.text, li.find_all("span", cls="year-meta")[0].text, li.text))
+        entries.append(
+            (target.split("/")[0], a.text, li.find_all("span", cls="year-meta")[0].text, li.text)
+        )
     return entries
 
 
@@ -182,8 +183,11 @@ def ranking_changes(out: Path, year: str, category: str) -> dict[str, str]:
 
 def unit_change(out: Path, year: str, unit: str, previous: str) -> str:
     doc = load(out, f"{year}/units/{unit}/index.html")
-    (dd,) = [div.find("dd") for div in doc.find("dl", cls="facts").find_all("div")
-             if div.find("dt").text == f"较{previous}年"]  # fmt: skip
+    (dd,) = [
+        div.find("dd")
+        for div in doc.find("dl", cls="facts").find_all("div")
+        if div.find("dt").text == f"较{previous}年"
+    ]
     return dd.text
 
 
@@ -223,17 +227,36 @@ def test_rank_change_examples(built_site):
 
 def standing(year: int, unit: str, category: str, rank: int | None) -> Standing:
     scored = rank is not None
-    return Standing(year, unit, unit, category, category.upper(), scored, Decimal(90) if scored else None,
-                    Decimal(100), rank, False, None)  # fmt: skip
+    return Standing(
+        year,
+        unit,
+        unit,
+        category,
+        category.upper(),
+        scored,
+        Decimal(90) if scored else None,
+        Decimal(100),
+        rank,
+        False,
+        None,
+    )
 
 
 def test_rank_changes_compare_with_the_nearest_earlier_year_on_the_site():
-    by_year = index([
-        standing(2013, "a", "x", 3), standing(2013, "b", "x", 1), standing(2013, "c", "x", None),
-        standing(2015, "a", "x", 1), standing(2015, "b", "y", 1), standing(2015, "c", "x", 2),
-        standing(2015, "d", "x", 3), standing(2015, "e", "x", None),
-        standing(2016, "a", "x", 1), standing(2016, "d", "x", 2),
-    ])  # fmt: skip
+    by_year = index(
+        [
+            standing(2013, "a", "x", 3),
+            standing(2013, "b", "x", 1),
+            standing(2013, "c", "x", None),
+            standing(2015, "a", "x", 1),
+            standing(2015, "b", "y", 1),
+            standing(2015, "c", "x", 2),
+            standing(2015, "d", "x", 3),
+            standing(2015, "e", "x", None),
+            standing(2016, "a", "x", 1),
+            standing(2016, "d", "x", 2),
+        ]
+    )
     changes = rank_changes(by_year)
     assert changes[(2015, "a")] == RankChange(2013, 3, 2)
     assert changes[(2015, "a")].text() == "进2位"
@@ -254,12 +277,16 @@ def test_rank_changes_compare_with_the_nearest_earlier_year_on_the_site():
 # -- three years: a draft, a category change, a bulletin dated apart from its year -----------------
 
 
-def add_year(root: Path, source: int, number: int, status: str, date: str | None, bulletin_date: str) -> None:
+def add_year(
+    root: Path, source: int, number: int, status: str, date: str | None, bulletin_date: str
+) -> None:
     for folder in ("content", "rubrics", "scores"):
         shutil.copytree(root / folder / str(source), root / folder / str(number))
     year = root / "content" / str(number) / "year.yaml"
     text = year.read_text(encoding="utf-8")
-    text = text.replace(f"year: {source}", f"year: {number}").replace(f"{source}年度", f"{number}年度")
+    text = text.replace(f"year: {source}", f"year: {number}").replace(
+        f"{source}年度", f"{number}年度"
+    )
     text = re.sub(r"(?m)^status: \w+", f"status: {status}", text)
     text = re.sub(r"(?m)^date: .*\n", f"date: {date}\n" if date else "", text)
     year.write_text(text, encoding="utf-8")
@@ -269,7 +296,9 @@ def add_year(root: Path, source: int, number: int, status: str, date: str | None
 
 
 @pytest.fixture(scope="module")
-def three_years(tmp_path_factory: pytest.TempPathFactory, full_sample: Path) -> tuple[Path, Path, Path]:
+def three_years(
+    tmp_path_factory: pytest.TempPathFactory, full_sample: Path
+) -> tuple[Path, Path, Path]:
     """(project, site built without drafts, site built with --drafts)."""
     base = tmp_path_factory.mktemp("three-years")
     root = base / "project"
@@ -295,7 +324,9 @@ def test_draft_year_appears_only_with_drafts(three_years):
     assert [e[0] for e in index_entries(plain)] == ["2016", "2015", "2014"]
     assert not (plain / "2017").exists()
     assert "2017年度" not in (plain / "index.html").read_text(encoding="utf-8")
-    assert "2017" not in load(plain, "2016/units/fgw/index.html").find("nav", cls="other-years").text
+    assert (
+        "2017" not in load(plain, "2016/units/fgw/index.html").find("nav", cls="other-years").text
+    )
     entries = index_entries(drafts)
     assert [e[0] for e in entries] == ["2017", "2016", "2015", "2014"]
     assert "草稿" in entries[0][3] and all("草稿" not in e[3] for e in entries[1:])
@@ -335,15 +366,29 @@ def test_the_sample_ships_2014_frozen_and_2015_published(tmp_path):
 
     root = tmp_path / "project"
     for name in (*SITE_INPUTS, "archive"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
-    status = {y: yaml.safe_load((root / "content" / str(y) / "year.yaml").read_text(encoding="utf-8"))["status"]
-              for y in (2014, 2015)}  # fmt: skip
+        shutil.copytree(
+            REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".*")
+        )
+    status = {
+        y: yaml.safe_load((root / "content" / str(y) / "year.yaml").read_text(encoding="utf-8"))[
+            "status"
+        ]
+        for y in (2014, 2015)
+    }
     assert status == {2014: "frozen", 2015: "published"}
     result = build(root, tmp_path / "site")
     assert result.report.problems == []  # no drift: the 2014 data is what was archived
     assert result.built == [2015] and result.archived == [2014]
-    archived = {p.relative_to(root / "archive" / "2014"): p.read_bytes() for p in (root / "archive" / "2014").rglob("*") if p.is_file()}
-    published = {p.relative_to(tmp_path / "site" / "2014"): p.read_bytes() for p in (tmp_path / "site" / "2014").rglob("*") if p.is_file()}
+    archived = {
+        p.relative_to(root / "archive" / "2014"): p.read_bytes()
+        for p in (root / "archive" / "2014").rglob("*")
+        if p.is_file()
+    }
+    published = {
+        p.relative_to(tmp_path / "site" / "2014"): p.read_bytes()
+        for p in (tmp_path / "site" / "2014").rglob("*")
+        if p.is_file()
+    }
     assert published == archived
     for rel in ("index.html", "2015/index.html", "units/wgxj/index.html", "units/spj/index.html"):
         assert (tmp_path / "site" / rel).is_file(), rel

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import click
 from click.testing import CliRunner
-
 from conftest import REPO, ProblemLines
 from sitehtml import Document, files, load, resolve_link, urls
 
@@ -54,8 +53,13 @@ def run(root: Path, *args: str) -> Run:
     env = {**os.environ, "BULLETIN_ROOT": str(root), "PYTHONIOENCODING": "utf-8"}
     done = subprocess.run(
         [sys.executable, str(REPO / "build.py"), *args],
-        capture_output=True, text=True, encoding="utf-8", env=env, cwd=root, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=root,
+        timeout=300,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return Run(done.returncode, done.stdout, done.stderr)
 
@@ -84,14 +88,19 @@ def flip_byte(path: Path, offset: int = 100) -> None:
 
 def results(out: Path, year: int | str) -> dict[str, dict]:
     """The units of a published year's results.json by id, numbers as exact Decimals."""
-    data = json.loads((out / str(year) / "results.json").read_text(encoding="utf-8"),
-                      parse_float=Decimal, parse_int=Decimal)  # fmt: skip
+    data = json.loads(
+        (out / str(year) / "results.json").read_text(encoding="utf-8"),
+        parse_float=Decimal,
+        parse_int=Decimal,
+    )
     return {u["id"]: u for u in data["units"]}
 
 
 def site_years(out: Path) -> list[str]:
     """The year folders of a built site (not the old versions 2014-v1 …), newest first."""
-    return sorted((p.name for p in out.iterdir() if p.is_dir() and YEAR_FOLDER.match(p.name)), reverse=True)
+    return sorted(
+        (p.name for p in out.iterdir() if p.is_dir() and YEAR_FOLDER.match(p.name)), reverse=True
+    )
 
 
 def expected_change(before: dict[str, dict], now: dict) -> tuple[int | None, str]:
@@ -153,16 +162,24 @@ def assert_alternates(out: Path, rel: str) -> None:
     links = {}
     for a in navs[0].find_all("a"):
         target, _ = resolve_link(rel, a.attrs["href"] or "")
-        assert target is not None and (out / target).is_file(), f"{rel}: {a.attrs['href']} leads nowhere"
+        assert target is not None and (out / target).is_file(), (
+            f"{rel}: {a.attrs['href']} leads nowhere"
+        )
         links[a.text] = target
     for other in years:
-        assert navs[0].text.count(other) == 1, f"{rel}: {other} is not named exactly once: {navs[0].text}"
+        assert navs[0].text.count(other) == 1, (
+            f"{rel}: {other} is not named exactly once: {navs[0].text}"
+        )
         if other == year:
             assert other not in links, f"{rel} links to itself"
         elif (out / other / rest).is_file():
-            assert links.get(other) == f"{other}/{rest}", f"{rel}: missing or wrong link to {other}/{rest}"
+            assert links.get(other) == f"{other}/{rest}", (
+                f"{rel}: missing or wrong link to {other}/{rest}"
+            )
         else:
-            assert other not in links, f"{rel} links to {links.get(other)} though {other}/{rest} does not exist"
+            assert other not in links, (
+                f"{rel} links to {links.get(other)} though {other}/{rest} does not exist"
+            )
             assert other in navs[0].text, f"{rel}: {other} should still be named, without a link"
 
 

@@ -26,6 +26,8 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-def launch(playwright, executable: str):  # noqa: ANN001, ANN201 - playwright's own types
+def launch(playwright, executable: str):
     """Start headless Chromium from `executable` with the project's flags."""
-    return playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS), headless=True)
+    return playwright.chromium.launch(
+        executable_path=executable, args=list(CHROMIUM_ARGS), headless=True
+    )

@@ -42,7 +42,11 @@ KINDS = [
 ]
 SHOTS = [
     # (file name, page, viewport width, media)
-    *((f"{name}-{width}.png", rel, width, "screen") for name, rel in KINDS for width in (360, 1280)),
+    *(
+        (f"{name}-{width}.png", rel, width, "screen")
+        for name, rel in KINDS
+        for width in (360, 1280)
+    ),
     ("bulletin-print.png", "2015/index.html", A4_WIDTH, "print"),
 ]
 
@@ -79,7 +83,9 @@ def take(site: Path, dest: Path) -> list[Path]:
                 page = context.new_page()
                 page.emulate_media(media=media)
                 path, _, query = rel.partition("?")
-                page.goto((site / path).as_uri() + (f"?{query}" if query else ""), wait_until="load")
+                page.goto(
+                    (site / path).as_uri() + (f"?{query}" if query else ""), wait_until="load"
+                )
                 if query:  # the search page: wait until every year's text has been searched
                     page.wait_for_selector("#search-results[data-done]", state="attached")
                 page.screenshot(path=str(dest / name), full_page=True)
@@ -92,7 +98,7 @@ def take(site: Path, dest: Path) -> list[Path]:
     return written
 
 
-def pdf_pages(page, dest: Path) -> list[Path]:  # noqa: ANN001 - a playwright Page
+def pdf_pages(page, dest: Path) -> list[Path]:
     """The page printed to PDF as Chromium prints it, each sheet as a PNG (bulletin-pdf-N.png)."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
@@ -103,7 +109,9 @@ def pdf_pages(page, dest: Path) -> list[Path]:  # noqa: ANN001 - a playwright Pa
     with tempfile.TemporaryDirectory(prefix="bulletin-pdf-") as work:
         pdf = Path(work) / "bulletin.pdf"
         page.pdf(path=str(pdf), prefer_css_page_size=True)
-        subprocess.run([pdftoppm, "-r", "60", "-png", str(pdf), str(dest / "bulletin-pdf")], check=True)
+        subprocess.run(
+            [pdftoppm, "-r", "60", "-png", str(pdf), str(dest / "bulletin-pdf")], check=True
+        )
     return sorted(dest.glob("bulletin-pdf-*.png"))
 
 

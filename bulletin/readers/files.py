@@ -34,7 +34,11 @@ def report_placeholder(report: Report, mark: Mark, what: str, draft: bool) -> No
 
 
 def fields(
-    node: Node, report: Report, what: str, required: Iterable[str] = (), optional: Iterable[str] = ()
+    node: Node,
+    report: Report,
+    what: str,
+    required: Iterable[str] = (),
+    optional: Iterable[str] = (),
 ) -> dict[str, Node] | None:
     """The entries of a mapping, with unknown and missing fields reported."""
     if not isinstance(node, Mapping):
@@ -150,7 +154,9 @@ class Files:
                 )
         return ""
 
-    def derive(self, kind: str, path: Path, key: tuple, make: Callable[..., Any], *args: Any) -> Any:
+    def derive(
+        self, kind: str, path: Path, key: tuple, make: Callable[..., Any], *args: Any
+    ) -> Any:
         """`make(*args)`, or what it gave last time for the same inputs `key` (in the preview)."""
         if self.cache is None:
             return make(*args)

@@ -12,7 +12,11 @@ from ..source import Node, as_date, as_text
 from .files import PLACEHOLDER, Files, check_markdown, fields, placeholder
 
 FRONT_MATTER = ("title", "number", "recipients", "date", "cc", "printed_by", "printed_on")
-NAMES = {"title": "标题（title）", "number": "文号（number）", "recipients": "主送单位（recipients）"}
+NAMES = {
+    "title": "标题（title）",
+    "number": "文号（number）",
+    "recipients": "主送单位（recipients）",
+}
 NAMES["date"] = "日期（date）"
 
 Pending = list[tuple[Mark, str]]  # where a placeholder is left, and what it stands for
@@ -84,6 +88,10 @@ def read_page(fs: Files, path: Path, pending: Pending | None = None) -> Page | N
     day = as_date(meta["date"], r, "日期") if "date" in meta else None
     # 版记 (optional): 抄送, 印发机关, 印发日期
     cc = as_text(meta["cc"], r, "抄送（cc）") if "cc" in meta else None
-    printed_by = as_text(meta["printed_by"], r, "印发机关（printed_by）") if "printed_by" in meta else None
-    printed_on = as_date(meta["printed_on"], r, "印发日期（printed_on）") if "printed_on" in meta else None
+    printed_by = (
+        as_text(meta["printed_by"], r, "印发机关（printed_by）") if "printed_by" in meta else None
+    )
+    printed_on = (
+        as_date(meta["printed_on"], r, "印发日期（printed_on）") if "printed_on" in meta else None
+    )
     return Page(path.stem, title, body, number, recipients, day, cc, printed_by, printed_on)

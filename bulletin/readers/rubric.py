@@ -38,7 +38,9 @@ def read_rubric(node: Node, path: Path, r: Report) -> Rubric | None:
     description = _optional_text(f, "description", r, "说明")
     if description is not None:
         description = check_markdown(description, f["description"].mark, r, "说明（description）")
-    short_title = as_text(f["short_title"], r, "简称（short_title）") if "short_title" in f else None
+    short_title = (
+        as_text(f["short_title"], r, "简称（short_title）") if "short_title" in f else None
+    )
     seen: dict[str, Mark] = {}
     dims = sequence(f["dimensions"], r, "dimensions")
     if isinstance(f["dimensions"], Sequence) and not dims:
@@ -140,7 +142,9 @@ def _item(node: Node, seen: dict[str, Mark], r: Report) -> Item | None:
             r.error(where, f"{label}缺少名称（title）：评分项或其变体至少要有一个写了名称。")
             ok = False
         if vkind in (CHOICE, BEST_OF) and not vopts:
-            r.error(where, f"{label}的类型是 {vkind}（{TYPE_NAMES[vkind]}），必须给出选项（options）。")
+            r.error(
+                where, f"{label}的类型是 {vkind}（{TYPE_NAMES[vkind]}），必须给出选项（options）。"
+            )
             ok = False
         if vkind == SCORE and vopts and v and v.options is not None:
             r.error(where, f"{label}的类型是 score（打分），不应有选项（options）。")
@@ -161,7 +165,9 @@ def _item_type(node: Node | None, r: Report) -> str | None:
         return SCORE
     kind = as_text(node, r, "评分项类型（type）")
     if kind is not None and kind not in ITEM_TYPES:
-        r.error(node.mark, f"评分项类型（type）应为 score、choice 或 best-of 之一，实际是“{kind}”。")
+        r.error(
+            node.mark, f"评分项类型（type）应为 score、choice 或 best-of 之一，实际是“{kind}”。"
+        )
         return None
     return kind
 
@@ -181,7 +187,8 @@ def _options(node: Node, points: Decimal | None, r: Report) -> tuple[Option, ...
             return None
         if points is not None and not Decimal(0) <= amount <= points:
             r.error(
-                value.mark, f"选项“{label}”的分值 {amount} 超出范围：应在 0 到评分项分值 {points} 之间。"
+                value.mark,
+                f"选项“{label}”的分值 {amount} 超出范围：应在 0 到评分项分值 {points} 之间。",
             )
             return None
         options.append(Option(label, amount))

@@ -59,13 +59,16 @@ def read_sheet(
             for key, value in n.entries:
                 if key.text not in items:
                     r.error(
-                        key.mark, f"备注（notes）中的“{key.text}”不是评分标准“{rubric.id}”的评分项。"
+                        key.mark,
+                        f"备注（notes）中的“{key.text}”不是评分标准“{rubric.id}”的评分项。",
                     )
                 elif (text := as_text(value, r, f"评分项“{key.text}”的备注")) is not None:
                     notes[key.text] = text
         else:
             r.error(n.mark, f"notes 应为“评分项编号: 备注”的映射，实际是{describe(n)}。")
-    opinion = as_text(f["opinion"], r, "考核意见（opinion）", required=False) if "opinion" in f else None
+    opinion = (
+        as_text(f["opinion"], r, "考核意见（opinion）", required=False) if "opinion" in f else None
+    )
     if opinion is not None:
         opinion = check_markdown(opinion, f["opinion"].mark, r, "考核意见（opinion）")
     evidence = []
@@ -106,7 +109,9 @@ def _answers(
         if year.status == DRAFT:
             r.warning(where, f"还缺 {len(missing)} 个评分项：{names}；该单位暂按“尚未评分”显示。")
         else:
-            r.error(where, f"缺少 {len(missing)} 个评分项：{names}；已发布的年度每个评分项都必须打分。")
+            r.error(
+                where, f"缺少 {len(missing)} 个评分项：{names}；已发布的年度每个评分项都必须打分。"
+            )
         complete = False
     return answers, complete
 
@@ -203,6 +208,8 @@ def score_value(node: Node, item: AppliedItem, what: str, r: Report) -> Decimal 
         r.error(node.mark, f"{what}的分数 {text} 是负数，应在 0 到 {item.points} 之间。")
         return None
     if value > item.points:
-        r.error(node.mark, f"{what}的分数 {text} 超过满分 {item.points}，应在 0 到 {item.points} 之间。")
+        r.error(
+            node.mark, f"{what}的分数 {text} 超过满分 {item.points}，应在 0 到 {item.points} 之间。"
+        )
         return None
     return value

@@ -41,9 +41,13 @@ def read_site(fs: Files) -> SiteConfig | None:
     wording = {k: as_text(f[k], r, what) for k, what in {**WORDING, **FOOTER}.items() if k in f}
     for key, value in f.items():
         if placeholder(value):
-            r.warning(value.mark, f"网站设置的“{key}”还是待填写的“{PLACEHOLDER}”，请改为本单位的内容。")
+            r.warning(
+                value.mark, f"网站设置的“{key}”还是待填写的“{PLACEHOLDER}”，请改为本单位的内容。"
+            )
     url = wording.get("url")
     if url and not url.startswith(("http://", "https://")):
         r.error(f["url"].mark, f"网站地址（url）应以 http:// 或 https:// 开头，实际是“{url}”。")
         wording["url"] = None
-    return SiteConfig(title or "", issuer or "", bool(sample), **{k: v for k, v in wording.items() if v})
+    return SiteConfig(
+        title or "", issuer or "", bool(sample), **{k: v for k, v in wording.items() if v}
+    )

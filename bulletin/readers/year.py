@@ -38,9 +38,16 @@ from .files import Files, fields, placeholder, report_placeholder, sequence
 
 REQUIRED = ("year", "title", "status", "categories")
 OPTIONAL = (
-    "date", "grades", "aggregate", "tie_break", "commendation", "rectification", "weight", "publish",
+    "date",
+    "grades",
+    "aggregate",
+    "tie_break",
+    "commendation",
+    "rectification",
+    "weight",
+    "publish",
     "attributes",
-)  # fmt: skip
+)
 
 
 def read_year(fs: Files, path: Path, number: int) -> Year | None:
@@ -58,7 +65,9 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
     title = as_text(f["title"], r, "年度标题")
     status = as_text(f["status"], r, "status")
     if status is not None and status not in STATUSES:
-        r.error(f["status"].mark, f"status 应为 draft、published 或 frozen 之一，实际是“{status}”。")
+        r.error(
+            f["status"].mark, f"status 应为 draft、published 或 frozen 之一，实际是“{status}”。"
+        )
         status = None
     draft = status not in (PUBLISHED, FROZEN)
     if placeholder(f["title"]):
@@ -87,7 +96,9 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
     commendation = read_list_rule(
         f.get("commendation"), r, "表彰规则（commendation）", ("top", "min_total")
     )
-    rectification = read_list_rule(f.get("rectification"), r, "整改规则（rectification）", ("below",))
+    rectification = read_list_rule(
+        f.get("rectification"), r, "整改规则（rectification）", ("below",)
+    )
     listed_both = {u.unit for u in commendation.units} & {u.unit for u in rectification.units}
     for entry in rectification.units:
         if entry.unit in listed_both:
@@ -112,10 +123,23 @@ def read_year(fs: Files, path: Path, number: int) -> Year | None:
     if not (ok and title and status and categories):
         return None
     return Year(
-        number, title, status, day, categories, grades, aggregate, tuple(tie_break),
-        commendation, rectification, weight, tuple(tie_break.values()), publish,
-        *zip(*labels) if (labels := read_attribute_labels(f.get("attributes"), r)) else ((), ()),
-    )  # fmt: skip
+        number,
+        title,
+        status,
+        day,
+        categories,
+        grades,
+        aggregate,
+        tuple(tie_break),
+        commendation,
+        rectification,
+        weight,
+        tuple(tie_break.values()),
+        publish,
+        *zip(*labels, strict=True)
+        if (labels := read_attribute_labels(f.get("attributes"), r))
+        else ((), ()),
+    )
 
 
 def stand_in(fs: Files, path: Path, number: int) -> Year:
@@ -144,7 +168,10 @@ def read_attribute_labels(
     if node is None:
         return found
     if not isinstance(node, Mapping):
-        r.error(node.mark, f"属性名称（attributes）应为映射，如“pilot: {{true: 省级试点县(区)}}”，实际是{describe(node)}。")
+        r.error(
+            node.mark,
+            f"属性名称（attributes）应为映射，如“pilot: {{true: 省级试点县(区)}}”，实际是{describe(node)}。",
+        )
         return found
     for key, values in node.entries:
         name = as_id(key, r, "属性名称（attributes）中的属性名")
@@ -203,7 +230,9 @@ def read_grades(node: Node, r: Report) -> tuple[GradeBand, ...]:
     return tuple(bands)
 
 
-def read_list_rule(node: Node | None, r: Report, what: str, conditions: tuple[str, ...]) -> ListRule:
+def read_list_rule(
+    node: Node | None, r: Report, what: str, conditions: tuple[str, ...]
+) -> ListRule:
     if node is None:
         return ListRule()
     f = fields(node, r, what, (), (*conditions, "units"))
