@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -125,15 +126,17 @@ def context(page: Page, site: SiteConfig) -> dict[str, object]:
     }
 
 
-SCALARS = (str, int, float, Decimal, date, type(None))
+SCALARS = frozenset({str, int, float, bool, Decimal, date, type(None)})
+SHALLOW = SCALARS | {tuple}
 
 
 class Digests:
     """Digests of view objects, each made once and kept by identity while the object lives.
 
     A view's digest covers every field its `repr` shows, recursively (what its template can
-    reach), the same as digesting its repr, but a part shared by many pages (a year's frame, a
-    unit's row in three tables) is digested once; the preview keeps the digests of the parts it
+    reach), the same as digesting its repr. A part shared by many pages (a year's frame, a
+    unit's row in three tables) is digested once; a small part of plain values (an item's row)
+    is written out in its parent's digest instead; the preview keeps the digests of the parts it
     reuses from build to build (`reuse.BuildState`).
     """
 
@@ -147,25 +150,54 @@ class Digests:
         if hit is not None and hit[0] is obj:
             self.used[key] = hit
             return hit[1]
-        names = _fields_of(type(obj))
-        if names is not None:
-            parts: object = [type(obj).__name__] + [self._part(getattr(obj, n)) for n in names]
-        elif isinstance(obj, (tuple, list)):
-            parts = [self._part(v) for v in obj]
-        elif isinstance(obj, dict):
-            parts = [(self._part(k), self._part(v)) for k, v in obj.items()]
-        else:
-            parts = obj  # any other value: by its repr
+        name, values = _values(obj)
+        parts = (name, *map(self._part, values))
         value = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).digest()
         self.used[key] = (obj, value)
         return value
 
     def _part(self, value: object) -> object:
-        if isinstance(value, SCALARS):
+        if type(value) in SCALARS:
             return value
-        if type(value) is tuple and all(isinstance(v, SCALARS) for v in value):
-            return value  # e.g. (2014, "2014/index.html"): its repr is all there is
+        name, values = _values(value)
+        if _plain(values):
+            return (name, values)  # plain values only: as cheap to write out as to digest
         return self.of(value)
+
+
+def _values(obj: object) -> tuple[str, tuple]:
+    """A value's type name and what its repr shows of it, as a tuple of values."""
+    cls = type(obj)
+    getter = _getter(cls)
+    if getter is not None:
+        return cls.__name__, getter(obj)
+    if cls is tuple or cls is list:
+        return cls.__name__, tuple(obj)  # type: ignore[arg-type]
+    if cls is dict:
+        return "dict", tuple(obj.items())  # type: ignore[union-attr]
+    return "repr", (repr(obj),)  # any other value: by its repr
+
+
+def _plain(values: tuple) -> bool:
+    """Whether these are plain values, or tuples of plain values, only."""
+    types = set(map(type, values))
+    if types <= SCALARS:
+        return True
+    return types <= SHALLOW and all(
+        set(map(type, v)) <= SCALARS for v in values if type(v) is tuple
+    )
+
+
+@functools.cache
+def _getter(cls: type) -> Callable[[object], tuple] | None:
+    """Reads the fields a dataclass's repr shows, as a tuple; None for any other type."""
+    names = _fields_of(cls)
+    if names is None:
+        return None
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return operator.attrgetter(*names) if names else lambda obj: ()
 
 
 @functools.cache
