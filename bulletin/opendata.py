@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 from .scoring import UnitResult, YearResults, decimal_text
@@ -93,9 +94,13 @@ def record_json(result: UnitResult, scores: bool = True) -> str:
     return f'{{{fields}, "dimensions": {_mapping(dimensions)}, "items": {_mapping(items)}}}'
 
 
-def results_json(results: YearResults) -> str:
+Record = Callable[[UnitResult, bool], str]
+
+
+def results_json(results: YearResults, record: Record = record_json) -> str:
+    """The year's results.json; `record` makes each unit's text (the preview's kept one)."""
     year = results.year
-    units = ",\n  ".join(record_json(r, not year.grades_only) for r in results.units)
+    units = ",\n  ".join(record(r, not year.grades_only) for r in results.units)
     head = f'"year": {year.number}, "title": {json.dumps(year.title, ensure_ascii=False)}, "status": "{year.status}"'
     if year.grades_only:
         head += ', "publish": "grades"'
@@ -114,7 +119,7 @@ def _cell(value: object) -> str:
     return neutralised(str(value))
 
 
-def results_csv(results: YearResults) -> str:
+def results_csv(results: YearResults, make: Callable[..., list[str]] | None = None) -> str:
     """The same rows for spreadsheets: UTF-8 with BOM so that Excel shows Chinese correctly."""
     dimension_ids: list[str] = []
     item_ids: list[str] = []
@@ -130,12 +135,13 @@ def results_csv(results: YearResults) -> str:
     writer.writerow(
         [*fields, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)]
     )
+    make = make or row
     for result in results.units:
-        writer.writerow(_row(result, dimension_ids, item_ids, fields, scores))
+        writer.writerow(make(result, dimension_ids, item_ids, fields, scores))
     return "\ufeff" + out.getvalue()
 
 
-def _row(
+def row(
     result: UnitResult,
     dimension_ids: list[str],
     item_ids: list[str],

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import opendata
 from .cache import ParseCache
 from .model import YearData
-from .scoring import UnitScore, YearResults, assess_year, rank_year, score_unit
+from .scoring import UnitResult, UnitScore, YearResults, assess_year, rank_year, score_unit
 
 
 class Parts:
@@ -47,6 +48,23 @@ class BuildState:
     scores: dict[tuple[int, str], tuple[str, UnitScore]] = field(default_factory=dict)
     parts: Parts = field(default_factory=Parts)
     digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
+    # Update the output folder in place rather than switching in a new tree (writer.InPlace):
+    # right for the preview's private folder, which nobody else reads.
+    in_place: bool = True
+
+    def record(self, result: UnitResult, scores: bool) -> str:
+        """`opendata.record_json`, kept while the unit's score and result are the same."""
+        key = ("json", *result_key(result), scores)
+        return self.parts.get(result.score, key, lambda: opendata.record_json(result, scores))
+
+    def row(self, result: UnitResult, *columns: object) -> list[str]:
+        """A unit's results.csv row, kept likewise for the same columns."""
+        key = (
+            "csv",
+            *result_key(result),
+            *(tuple(c) if isinstance(c, list) else c for c in columns),
+        )
+        return self.parts.get(result.score, key, lambda: opendata.row(result, *columns))
 
     def assess(self, data: YearData) -> YearResults:
         """`assess_year`, scoring again only units whose unit, rubric, sheet or method changed."""
@@ -67,6 +85,20 @@ class BuildState:
                 self.scores[key] = (method, score)
             scores.append(score)
         return rank_year(data, scores)
+
+
+def result_key(r: UnitResult) -> tuple:
+    """What a unit's result holds besides its score."""
+    return (
+        r.rank,
+        r.tied,
+        r.grade,
+        r.weighted,
+        r.commended,
+        r.commendation_reason,
+        r.rectify,
+        r.rectification_reason,
+    )
 
 
 def assess(data: YearData, state: BuildState | None) -> YearResults:

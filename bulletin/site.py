@@ -27,7 +27,7 @@ from .record import Manifest, input_stamp, manifest_path, read_manifest, up_to_d
 from .results_xlsx import results_xlsx
 from .reuse import BuildState, assess
 from .scoring import YearResults
-from .writer import Job, Output, RenderFailure
+from .writer import InPlace, Job, Output, RenderFailure
 
 __all__ = ["BuildResult", "BuildState", "build_site", "manifest_path"]
 
@@ -173,16 +173,18 @@ def _publish(
     report = result.report
     for path in publish.leftovers(out):  # ours, and dead: we hold the lock
         publish.remove(path)
+    # A preview updates its private folder in place; any other build switches in a new tree.
+    in_place = state is not None and state.in_place
     staging = publish.new_staging(out)
     try:
-        output = Output(out, staging, previous)
+        output = (InPlace if in_place else Output)(out, staging, previous)
         try:
             result.rendered = render_changed(root, project, pages, output, jobs, state)
         except RenderFailure as exc:
             report.error(exc.mark, exc.message)
             return result
         started = result.lap("render", started)
-        add_data_files(result.years, output, project.site)
+        add_data_files(result.years, output, project.site, state)
         add_search_index(result.years, archives, output)
         add_static_files(root / "theme", result.years, output)
         add_archived_files(root, archives, output)
@@ -275,18 +277,26 @@ def render_changed(
     return len(todo)
 
 
-def data_files(year: YearResults, site: SiteConfig) -> dict[str, bytes]:
-    """A year's open data, by file name: as a build publishes it and as a freeze archives it."""
+def data_files(
+    year: YearResults, site: SiteConfig, state: BuildState | None = None
+) -> dict[str, bytes]:
+    """A year's open data, by file name: as a build publishes it and as a freeze archives it.
+
+    The preview keeps each unit's JSON text and CSV row while its score and result are the same.
+    """
+    record, row = (state.record, state.row) if state is not None else (opendata.record_json, None)
     return {
-        "results.json": opendata.results_json(year).encode("utf-8"),
-        "results.csv": opendata.results_csv(year).encode("utf-8"),
+        "results.json": opendata.results_json(year, record).encode("utf-8"),
+        "results.csv": opendata.results_csv(year, row).encode("utf-8"),
         "results.xlsx": results_xlsx(year, site),
     }
 
 
-def add_data_files(years: list[YearResults], output: Output, site: SiteConfig) -> None:
+def add_data_files(
+    years: list[YearResults], output: Output, site: SiteConfig, state: BuildState | None
+) -> None:
     for year in years:
-        for name, data in data_files(year, site).items():
+        for name, data in data_files(year, site, state).items():
             output.add(f"{year.year.number}/{name}", data)
 
 
