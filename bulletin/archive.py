@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from . import atomic, signing
+from . import signing
 from .history import Standing
 from .model import ARCHIVE_FORMAT as FORMAT
 from .model import DATA_FOLDERS, FROZEN, ArchivedYear, Correction, Project
@@ -242,43 +240,6 @@ def standings(root: Path, archived: ArchivedYear) -> list[Standing]:
     ]
 
 
-def _write(
-    folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey
-) -> None:
-    """Write an archive folder completely: files, manifest, and last the manifest's signature."""
-    folder.mkdir(parents=True)
-    for name, data in files.items():
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    text = manifest_text(archived)
-    atomic.write_text(folder / MANIFEST, text)
-    comment = signing.trusted_comment(archived.year, archived.version, archived.frozen)
-    atomic.write_text(folder / signing.SIGNATURE, signing.sign(key, text.encode("utf-8"), comment))
-
-
-def _staging(folder: Path) -> Path:
-    """A hidden folder beside an archive folder (read_archives skips it) to write it completely first."""
-    staging = folder.with_name(f".{folder.name}.new-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    return staging
-
-
-def write_archive(
-    folder: Path, files: dict[str, bytes], archived: ArchivedYear, key: signing.SecretKey
-) -> None:
-    """Write a new archive folder (which must not exist yet) and its manifest, all or nothing."""
-    if folder.exists():
-        raise ArchiveError(f"archive/{folder.name}/ 已经存在，不能覆盖。")
-    staging = _staging(folder)
-    try:
-        _write(staging, files, archived, key)
-        os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 STATUS_LINE = re.compile(
     rb"(?m)^(\xef\xbb\xbf)?(status:[ \t]*)(['\"]?)([A-Za-z]+)\3(?=[ \t]*(?:#|\r?$))"
 )
@@ -295,42 +256,6 @@ def with_status(year_file: Path, status: str) -> bytes:
     return data[: found.start(4)] + status.encode("ascii") + data[found.end(4) :]
 
 
-def move_version(root: Path, archived: ArchivedYear) -> str:
-    """Move the current version of a year to archive/<YEAR>-v<N>/, unchanged; return its name."""
-    name = f"{archived.year}-v{archived.version}"
-    target = root / "archive" / name
-    if target.exists():  # os.replace would silently replace an empty folder; never guess
-        raise ArchiveError(f"archive/{name}/ 已经存在，不能把当前版本移过去；请先查明原因。")
-    os.replace(root / "archive" / archived.folder, target)
-    return name
-
-
-def publish_version(
-    root: Path,
-    current: ArchivedYear,
-    files: dict[str, bytes],
-    archived: ArchivedYear,
-    key: signing.SecretKey,
-) -> str:
-    """Replace the current version of a year by a new one; the old one moves to <YEAR>-v<N>/.
-
-    The new version is written completely first, beside the archive (hidden, so never read as
-    a version), and only then do the two folders move: a failure while writing leaves the
-    archive exactly as it was.
-    """
-    folder = root / "archive" / archived.folder
-    staging = _staging(folder)
-    try:
-        _write(staging, files, archived, key)
-        name = move_version(root, current)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    os.replace(staging, folder)
-    atomic.sync_folder(folder.parent)
-    return name
-
-
 STAGING = re.compile(r"\.(?P<name>[0-9]{4}(?:-v[1-9][0-9]*)?)\.new-[0-9]+")
 
 
@@ -341,41 +266,6 @@ def interrupted(root: Path) -> dict[Path, str]:
     found = sorted(base.iterdir()) if base.is_dir() else []
     matches = {p: STAGING.fullmatch(p.name) for p in found if p.is_dir() and not p.is_symlink()}
     return {p: m["name"] for p, m in matches.items() if m}
-
-
-def recover(root: Path) -> list[ArchivedYear]:
-    """Finish a correction killed between its two renames; drop other half-written versions.
-
-    Only a correction can be caught with its year missing (the current version moved away,
-    the new one not yet in place): its complete, verified staging folder is moved in. Any other
-    staging folder is the unfinished work of a killed command, which left the archive as it
-    was; it is removed, and the command can simply be run again.
-    """
-    content = root / "content"
-    for folder in sorted(content.iterdir()) if content.is_dir() else []:
-        if folder.is_dir() and FOLDER.fullmatch(folder.name):
-            for tmp in atomic.leftovers(folder):  # a year.yaml rewrite that a kill cut short
-                tmp.unlink(missing_ok=True)
-    finished = []
-    for staging, name in interrupted(root).items():
-        target = root / "archive" / name
-        scratch = Report()
-        archived = None
-        if not target.exists() and (staging / signing.SIGNATURE).is_file():  # written last
-            archived = read_manifest(staging, f"archive/{name}", scratch, name)
-        if (
-            archived is not None
-            and archived.folder == name
-            and archived.corrections
-            and (root / "archive" / archived.corrections[-1].previous).is_dir()
-            and verify(staging, f"archive/{name}", archived, scratch)
-        ):
-            os.replace(staging, target)
-            atomic.sync_folder(target.parent)
-            finished.append(archived)
-        else:
-            shutil.rmtree(staging, ignore_errors=True)
-    return finished
 
 
 def unfinished_freeze(root: Path, number: int) -> tuple[ArchivedYear, bytes] | None:

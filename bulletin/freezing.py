@@ -6,14 +6,15 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from . import archive, atomic, render, signing
+from . import archive, archiving, atomic, render, signing
 from .archive import Archives
 from .load import load_project
 from .model import FROZEN, PUBLISHED, ArchivedYear, Correction, Project
+from .pages import Pages
 from .problems import ArchiveError, DataError, Report
 from .scoring import assess_year
 from .site import data_files, live_years, static_files
-from .source import ID
+from .values import ID
 
 
 def year_files(
@@ -30,7 +31,7 @@ def year_files(
     # The year is rendered anew here: its archived versions (when correcting) must not count twice.
     others = [a for a in archives.versions if a.year != number]
     standings = [s for s in archives.standings if s.year != number]
-    pages = render.Pages(years, others, standings, {number: corrections})
+    pages = Pages(years, others, standings, {number: corrections})
     env = render.environment(root / "theme")
     prefix = f"{number}/"
     files = {}
@@ -88,7 +89,7 @@ def freeze_year(
 ) -> ArchivedYear:
     """Render a published year one last time into archive/<YEAR>/ and mark it frozen."""
     root = root.resolve()
-    archive.recover(root)
+    archiving.recover(root)
     if (unfinished := archive.unfinished_freeze(root, number)) is not None:
         archived, marked = unfinished  # a freeze killed before year.yaml was rewritten: finish it
         atomic.write_bytes(root / "content" / str(number) / "year.yaml", marked)
@@ -109,7 +110,7 @@ def freeze_year(
     sources = archive.source_hashes(root, number, {f"content/{number}/year.yaml": marked})
     archived = _archived_year(project, number, files, 1, day or archive.today(), (), sources)
     secret = signing.secret_for(root, key)  # before anything is written
-    archive.write_archive(folder, files, archived, secret)
+    archiving.write_archive(folder, files, archived, secret)
     atomic.write_bytes(year_file, marked)  # a kill before this is finished by the next freeze
     return archived
 
@@ -123,7 +124,7 @@ def correct_year(
     if not reason:
         raise ArchiveError("更正必须写明原因（--reason）。")
     # A correction killed between its two renames is finished first, and that was this command.
-    for finished in archive.recover(root):
+    for finished in archiving.recover(root):
         if finished.year == number:
             return finished
     project, archives = _prepare(root, number)
@@ -153,7 +154,7 @@ def correct_year(
     )
     secret = signing.secret_for(root, key)  # before anything is written
     # writes the new version, then moves both
-    archive.publish_version(root, current, files, archived, secret)
+    archiving.publish_version(root, current, files, archived, secret)
     return archived
 
 

@@ -22,6 +22,7 @@ from . import archive, opendata, publish, release, render, search, signing, writ
 from .archive import Archives
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
+from .pages import Pages
 from .problems import Mark, Report
 from .record import Manifest, input_stamp, manifest_path, read_manifest, up_to_date
 from .results_xlsx import results_xlsx
@@ -141,7 +142,7 @@ def _build(
         parts.next_build()
     early = release.ahead(project) if drafts else {}
     pages = list(
-        render.Pages(result.years, archives.current, archives.standings, parts=parts, ahead=early)
+        Pages(result.years, archives.current, archives.standings, parts=parts, ahead=early)
     )
     settle()
     out.parent.mkdir(parents=True, exist_ok=True)

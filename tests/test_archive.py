@@ -28,7 +28,7 @@ from yearsite import (
     year_pages,
 )
 
-from bulletin import archive
+from bulletin import archive, archiving
 from bulletin.freezing import correct_year, freeze_year
 from bulletin.render import cn_date
 from bulletin.scoring import decimal_text
@@ -735,7 +735,7 @@ def test_a_correction_that_fails_midway_leaves_the_archive_as_it_was(frozen_proj
     def broken(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(archive, "move_version", broken)
+    monkeypatch.setattr(archiving, "move_version", broken)
     with pytest.raises(OSError):
         correct_year(frozen_project, 2014, "测试")
     assert stats(frozen_project / "archive") == before  # no half-written version, nothing moved

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CJK
 
-from bulletin import source
+from bulletin import source, values
 from bulletin.problems import Mark, Report
 from bulletin.source import Mapping, ParseFailure, Scalar, Sequence
 
@@ -68,11 +68,11 @@ def test_columns_count_characters_not_bytes():
 
 
 def test_decimal_is_exact_as_written():
-    value, problems = typed(source.as_decimal, "27.5")
+    value, problems = typed(values.as_decimal, "27.5")
     assert value == Decimal("27.5") and str(value) == "27.5" and problems == []
-    value, problems = typed(source.as_decimal, "27.50")
+    value, problems = typed(values.as_decimal, "27.50")
     assert value == Decimal("27.5") and problems == []
-    value, problems = typed(source.as_decimal, "0.1")
+    value, problems = typed(values.as_decimal, "0.1")
     assert value == Decimal("0.1") and problems == []
 
 
@@ -245,7 +245,7 @@ def test_front_matter_positions_are_offset():
     "written", ["yes", "no", "on", "off", "Yes", "NO", "y", "True", "1", "'true'"]
 )
 def test_booleans_only_true_or_false(written: str):
-    value, problems = typed(source.as_bool, written, "sample")
+    value, problems = typed(values.as_bool, written, "sample")
     assert value is None
     (problem,) = problems
     assert problem.startswith("x.yaml:1:4: error: sample")
@@ -253,13 +253,13 @@ def test_booleans_only_true_or_false(written: str):
 
 
 def test_quoted_true_is_told_not_to_quote():
-    _, (problem,) = typed(source.as_bool, "'true'", "sample")
+    _, (problem,) = typed(values.as_bool, "'true'", "sample")
     assert "不要加引号" in problem and "yes/no" not in problem
 
 
 @pytest.mark.parametrize("written, expected", [("true", True), ("false", False)])
 def test_booleans(written: str, expected: bool):
-    assert typed(source.as_bool, written, "sample") == (expected, [])
+    assert typed(values.as_bool, written, "sample") == (expected, [])
 
 
 @pytest.mark.parametrize(
@@ -290,7 +290,7 @@ def test_booleans(written: str, expected: bool):
     ],
 )
 def test_numbers_only_plain_decimals(written: str, shown: str, explanation: str):
-    value, problems = typed(source.as_decimal, written)
+    value, problems = typed(values.as_decimal, written)
     assert value is None
     (problem,) = problems
     assert problem.startswith("x.yaml:1:4: error: 评分项“plan”")
@@ -299,67 +299,67 @@ def test_numbers_only_plain_decimals(written: str, shown: str, explanation: str)
 
 @pytest.mark.parametrize("written", ['"85"', "'85'", "'2.5'"])
 def test_quoted_numbers(written: str):
-    value, (problem,) = typed(source.as_decimal, written)
+    value, (problem,) = typed(values.as_decimal, written)
     assert value is None
     assert "不要加引号" in problem and f"“{written[1:-1]}”" in problem
 
 
 def test_three_decimals():
-    value, (problem,) = typed(source.as_decimal, "1.250")
+    value, (problem,) = typed(values.as_decimal, "1.250")
     assert value is None and "“1.250”" in problem and "3位小数" in problem
 
 
 def test_missing_number():
-    value, (problem,) = typed(source.as_decimal, "~")
+    value, (problem,) = typed(values.as_decimal, "~")
     assert value is None and "缺少数值" in problem
 
 
 @pytest.mark.parametrize("written, described", [("[1, 2]", "列表"), ("{a: 1}", "映射")])
 def test_collection_where_number_expected(written: str, described: str):
-    value, (problem,) = typed(source.as_decimal, written)
+    value, (problem,) = typed(values.as_decimal, written)
     assert value is None and described in problem
 
 
 def test_whole_number_expected():
-    value, (problem,) = typed(source.as_int, "2014.0", "year")
+    value, (problem,) = typed(values.as_int, "2014.0", "year")
     assert value is None and "整数" in problem and "“2014.0”" in problem
 
 
 @pytest.mark.parametrize("written", ["no", "yes", "off", "null", "~"])
 def test_text_refuses_yaml_words(written: str):
-    value, (problem,) = typed(source.as_text, written, "评分项“reporter”的选项")
+    value, (problem,) = typed(values.as_text, written, "评分项“reporter”的选项")
     assert value is None and CJK.search(problem)
     if written not in ("null", "~"):
         assert f"“{written}”" in problem and "引号" in problem
 
 
 def test_quoted_yaml_word_is_text():
-    assert typed(source.as_text, '"no"', "选项") == ("no", [])
+    assert typed(values.as_text, '"no"', "选项") == ("no", [])
 
 
 @pytest.mark.parametrize(
     "written", ["2015-1-20", "2015/01/20", "2015-02-30", "'2015-01-20'", "20150120"]
 )
 def test_dates(written: str):
-    value, (problem,) = typed(source.as_date, written, "通报日期（date）")
+    value, (problem,) = typed(values.as_date, written, "通报日期（date）")
     assert value is None and "2015-01-20" in problem and "通报日期" in problem
 
 
 def test_ids():
-    assert typed(source.as_id, "key-tasks", "编号") == ("key-tasks", [])
+    assert typed(values.as_id, "key-tasks", "编号") == ("key-tasks", [])
     for bad in ("Key", "-a", "a_b", "平定", "a" * 64):
-        value, (problem,) = typed(source.as_id, bad, "编号")
+        value, (problem,) = typed(values.as_id, bad, "编号")
         assert value is None and f"“{bad}”" in problem
 
 
 def test_attribute_values_compared_as_written():
     report = Report()
-    assert source.as_scalar_value(value_of("a: true\n"), report, "属性") is True
-    assert source.as_scalar_value(value_of("a: 3\n"), report, "属性") == 3
-    assert source.as_scalar_value(value_of("a: '3'\n"), report, "属性") == "3"
-    assert source.as_scalar_value(value_of("a: north\n"), report, "属性") == "north"
+    assert values.as_scalar_value(value_of("a: true\n"), report, "属性") is True
+    assert values.as_scalar_value(value_of("a: 3\n"), report, "属性") == 3
+    assert values.as_scalar_value(value_of("a: '3'\n"), report, "属性") == "3"
+    assert values.as_scalar_value(value_of("a: north\n"), report, "属性") == "north"
     assert report.problems == []
-    assert source.as_scalar_value(value_of("a: yes\n"), report, "属性“pilot”") is None
+    assert values.as_scalar_value(value_of("a: yes\n"), report, "属性“pilot”") is None
     assert len(report.problems) == 1
 
 
@@ -448,5 +448,5 @@ def test_text_keeps_full_width_paragraph_indent(tiny):
 
 
 def test_id_with_trailing_full_width_space_is_refused():
-    value, (problem,) = typed(source.as_id, "pingding\u3000", "单位编号")
+    value, (problem,) = typed(values.as_id, "pingding\u3000", "单位编号")
     assert value is None and "pingding" in problem

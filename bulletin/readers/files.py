@@ -13,7 +13,8 @@ from .. import markup, source
 from ..cache import ParseCache
 from ..inputs import bad_name
 from ..problems import Mark, Report
-from ..source import Mapping, Node, Sequence, describe
+from ..source import Mapping, Node, Sequence
+from ..values import describe
 
 # What `new-year` and `init` write where staff must still fill something in; `check` warns about
 # it in a draft and refuses it in a published year.

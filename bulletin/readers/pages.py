@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .. import source
+from .. import source, values
 from ..model import Page
 from ..problems import Mark
-from ..source import Node, as_date, as_text
+from ..source import Node
+from ..values import as_date, as_text
 from .files import PLACEHOLDER, Files, check_markdown, fields, placeholder
 
 FRONT_MATTER = ("title", "number", "recipients", "date", "cc", "printed_by", "printed_on")
@@ -28,8 +29,8 @@ def read_page(fs: Files, path: Path, pending: Pending | None = None) -> Page | N
         return None
     rel = fs.rel(path)
     r = fs.report
-    if not source.ID.fullmatch(path.stem):
-        if source.ID.fullmatch(lower := path.stem.lower()):
+    if not values.ID.fullmatch(path.stem):
+        if values.ID.fullmatch(lower := path.stem.lower()):
             r.error(
                 Mark(rel),
                 f"页面文件名“{path.name}”的大小写不对：请改名为“{lower}{path.suffix.lower()}”"

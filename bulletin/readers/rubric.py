@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from .. import source
+from .. import values
 from ..model import (
     BEST_OF,
     CHOICE,
@@ -19,7 +19,8 @@ from ..model import (
     Variant,
 )
 from ..problems import Mark, Report
-from ..source import Mapping, Node, Sequence, as_decimal, as_id, as_text, describe
+from ..source import Mapping, Node, Sequence
+from ..values import as_decimal, as_id, as_text, describe
 from .files import check_markdown, fields, sequence
 
 TYPE_NAMES = {SCORE: "打分", CHOICE: "单选", BEST_OF: "择优"}
@@ -208,7 +209,7 @@ def _variant(node: Node, points: Decimal | None, r: Report) -> Variant | None:
         )
         return None
     for key, value in wnode.entries:
-        attr = source.as_scalar_value(value, r, f"条件“{key.text}”的值")
+        attr = values.as_scalar_value(value, r, f"条件“{key.text}”的值")
         if attr is None:
             return None
         when.append((key.text, attr))

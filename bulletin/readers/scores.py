@@ -19,7 +19,8 @@ from ..model import (
     Year,
 )
 from ..problems import Report
-from ..source import Mapping, Node, Sequence, as_decimal, as_id, as_text, describe
+from ..source import Mapping, Node, Sequence
+from ..values import as_decimal, as_id, as_text, describe
 from .files import check_markdown, fields, key_mark, sequence
 
 

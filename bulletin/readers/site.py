@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import SiteConfig
 from ..problems import Mark
-from ..source import as_bool, as_text
+from ..values import as_bool, as_text
 from .files import PLACEHOLDER, Files, fields, placeholder
 
 # Optional wording an office sets for its own assessment (defaults: model.SiteConfig).

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import source
+from .. import values
 from ..model import AttributeValue, Rubric, Unit, Year
 from ..problems import Mark, Report
-from ..source import Mapping, Node, Sequence, as_id, as_int, as_text, describe
+from ..source import Mapping, Node, Sequence
+from ..values import as_id, as_int, as_text, describe
 from .files import fields, sequence
 
 REQUIRED = ("id", "name", "category", "rubric")
@@ -92,7 +93,7 @@ def _attributes(f: dict[str, Node], r: Report) -> dict[str, AttributeValue] | No
         return None
     ok = True
     for key, value in a.entries:
-        attr = source.as_scalar_value(value, r, f"属性“{key.text}”")
+        attr = values.as_scalar_value(value, r, f"属性“{key.text}”")
         if attr is None:
             ok = False
         else:

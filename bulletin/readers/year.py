@@ -22,18 +22,8 @@ from ..model import (
     Year,
 )
 from ..problems import Mark, Report
-from ..source import (
-    Mapping,
-    Node,
-    Sequence,
-    as_date,
-    as_decimal,
-    as_id,
-    as_int,
-    as_scalar_value,
-    as_text,
-    describe,
-)
+from ..source import Mapping, Node, Sequence
+from ..values import as_date, as_decimal, as_id, as_int, as_scalar_value, as_text, describe
 from .files import Files, fields, placeholder, report_placeholder, sequence
 
 REQUIRED = ("year", "title", "status", "categories")

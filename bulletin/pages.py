@@ -1,0 +1,313 @@
+"""Which pages the site has, each with its view: the years, every year's pages, unit histories.
+
+`Pages` knows every year, built now or archived, for the links between years and the years
+index; `render` draws and fingerprints what it yields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from typing import TypeVar
+
+from . import history, views
+from .history import RankChange, Standing
+from .model import FROZEN, ArchivedYear, Category, Correction
+from .render import Page
+from .reuse import Parts
+from .scoring import UnitResult, YearResults
+
+T = TypeVar("T")
+
+
+def kind_of(path: str) -> str:
+    """What sort of page a path of a year is, to find the same page in other years."""
+    parts = path.split("/")[1:]
+    if parts == ["index.html"]:
+        return "bulletin"
+    if len(parts) == 2 and parts[1] == "index.html" and parts[0] in ("rankings", "units"):
+        return f"{parts[0]}-index"
+    if (
+        len(parts) == 3
+        and parts[2] == "index.html"
+        and parts[0] in ("rankings", "units", "rubrics", "pages")
+    ):
+        return f"{parts[0]}:{parts[1]}"
+    return ""
+
+
+def year_paths(results: YearResults) -> Iterator[str]:
+    """Every page of a year built now, by path."""
+    base = str(results.year.number)
+    yield f"{base}/index.html"
+    yield f"{base}/rankings/index.html"
+    yield f"{base}/units/index.html"
+    for ranking in results.rankings:
+        yield f"{base}/rankings/{ranking.category.id}/index.html"
+    for r in results.units:
+        yield f"{base}/units/{r.unit.id}/index.html"
+    for rubric in results.data.rubrics.values():
+        yield f"{base}/rubrics/{rubric.id}/index.html"
+    for page in results.data.pages:
+        yield f"{base}/pages/{page.slug}/index.html"
+
+
+class Pages:
+    """Knows every year, built now or archived, and yields the pages of the site with their views.
+
+    `years` are rendered now; `archived` are frozen years whose pages are copied from the
+    archive, known here for the years index, links between years and unit histories.
+    """
+
+    def __init__(
+        self,
+        years: Sequence[YearResults],
+        archived: Sequence[ArchivedYear] = (),
+        archived_standings: Sequence[Standing] = (),
+        corrections: dict[int, tuple[Correction, ...]] | None = None,
+        parts: Parts | None = None,
+        ahead: dict[int, date] | None = None,
+    ) -> None:
+        self.parts = parts
+        self.years = sorted(years, key=lambda y: y.year.number, reverse=True)
+        self.ahead = ahead or {}  # published years shown before their date, in a preview
+        self.archived = [a for a in archived if a.current]
+        self.corrections = corrections or {}
+        live = [s for y in self.years for s in history.standings(y)]
+        self.by_year = history.index([*live, *archived_standings])
+        self.changes = history.rank_changes(self.by_year)
+        entries = [
+            views.YearEntry(
+                y.year.number,
+                y.data.title,
+                y.data.date,
+                y.year.status,
+                len(y.units),
+                self.corrections.get(y.year.number, ()),
+            )
+            for y in self.years
+        ] + [
+            views.YearEntry(
+                a.year,
+                a.bulletin_title,
+                a.date,
+                FROZEN,
+                len(self.by_year.get(a.year, {})),
+                a.corrections,
+            )
+            for a in self.archived
+        ]
+        self.entries = tuple(sorted(entries, key=lambda e: e.year, reverse=True))
+        self.year_list = [e.year for e in self.entries]
+        # Where each kind of page is in each year, for the links between years.
+        self.by_kind: dict[str, dict[int, str]] = {}
+        for a in self.archived:
+            for name in a.files:
+                if kind := kind_of(f"{a.folder}/{name}"):
+                    self.by_kind.setdefault(kind, {})[a.year] = f"{a.folder}/{name}"
+        for y in self.years:
+            for path in year_paths(y):
+                self.by_kind.setdefault(kind_of(path), {})[y.year.number] = path
+
+    def alternates(self, path: str) -> views.Alternates:
+        """The same page in every year of the site, where it exists (a unit assessed, a rubric kept)."""
+        found = self.by_kind.get(kind_of(path), {})
+        return tuple((y, found.get(y)) for y in self.year_list)
+
+    def change(self, year: int, unit: str) -> RankChange | None:
+        return self.changes.get((year, unit))
+
+    def kept(self, owner: object, key: tuple, make: Callable[[], T]) -> T:
+        """`make()`, or the part made from the same `owner` and `key` in an earlier build."""
+        return make() if self.parts is None else self.parts.get(owner, key, make)
+
+    def row(
+        self,
+        result: UnitResult,
+        category: Category,
+        columns: tuple[views.Column, ...],
+        change: RankChange | None,
+        shown: bool,
+    ) -> views.Row:
+        key = (
+            result.rank,
+            result.tied,
+            result.grade,
+            result.weighted,
+            result.commendation_reason,
+            result.rectification_reason,
+            category.title,
+            columns,
+            change,
+            shown,
+        )
+        return self.kept(
+            result.score, ("row", *key), lambda: views.row(result, category, columns, change, shown)
+        )
+
+    def __iter__(self) -> Iterator[Page]:
+        yield Page("index.html", "years.html", views.YearsView(self.entries), "years")
+        for year in self.years:
+            yield from self.year_pages(year)
+        yield from self.history_pages()
+        yield from self.site_pages()
+
+    def site_pages(self) -> Iterator[Page]:
+        """The pages about the whole site: every unit, search, and the page for a wrong address."""
+        years = tuple(self.year_list)
+        units = []
+        for unit, rows in history.histories(self.by_year).items():
+            assessed = [s for _, s in rows if s is not None]
+            latest = assessed[-1]
+            units.append(
+                views.SiteUnit(
+                    unit,
+                    latest.name,
+                    latest.category_title,
+                    tuple(s.year for s in reversed(assessed)),
+                )
+            )
+        order = {}
+        for entry in self.entries:  # the categories of the newest year first, as it lists them
+            for s in self.by_year.get(entry.year, {}).values():
+                order.setdefault(s.category_title, len(order))
+        groups: dict[str, list[views.SiteUnit]] = {}
+        for u in sorted(units, key=lambda u: order.get(u.category, len(order))):
+            groups.setdefault(u.category, []).append(u)
+        view = views.SiteUnitsView(tuple((c, tuple(us)) for c, us in groups.items()))
+        yield Page("units/index.html", "site_units.html", view, "site")
+        listed = tuple(y.year.number for y in self.years)
+        yield Page("search/index.html", "search.html", views.SearchView(years, listed), "site")
+        yield Page("404.html", "404.html", views.NotFoundView(listed), "site")
+
+    def year_pages(self, results: YearResults) -> Iterator[Page]:
+        number = results.year.number
+        base = str(number)
+        data, year = results.data, results.year
+        frame = views.frame(results, self.corrections.get(number, ()), self.ahead.get(number))
+        shown = not year.grades_only  # scores are published; else no view holds a single one
+        tables = []
+        for ranking in results.rankings:
+            columns = views.columns_of(ranking.results) if shown else ()
+            rows = tuple(
+                self.row(r, ranking.category, columns, self.change(number, r.unit.id), shown)
+                for r in ranking.results
+            )
+            averages = tuple(ranking.dimension_averages.get(c.id) for c in columns)
+            scored = sum(1 for r in rows if r.scored)
+            has_changes = any(r.change for r in rows)
+            average = ranking.average if shown else None
+            tables.append(
+                views.Table(
+                    ranking.category, rows, columns, average, averages, scored, has_changes, shown
+                )
+            )
+        by_unit = {r.id: r for t in tables for r in t.rows}
+        bulletin = data.bulletin
+        path = f"{base}/index.html"
+        yield Page(
+            path,
+            "bulletin.html",
+            views.BulletinView(
+                frame,
+                self.alternates(path),
+                data.title,
+                bulletin.number if bulletin else None,
+                bulletin.recipients if bulletin else None,
+                bulletin.body if bulletin else "",
+                data.date,
+                tuple(tables),
+                tuple(by_unit[r.unit.id] for r in results.commended),
+                tuple(by_unit[r.unit.id] for r in results.rectify),
+                year.grades,
+                bulletin.cc if bulletin else None,
+                bulletin.printed_by if bulletin else None,
+                bulletin.printed_on if bulletin else None,
+            ),
+            "bulletin",
+        )
+        path = f"{base}/rankings/index.html"
+        view = views.RankingsIndexView(frame, self.alternates(path), tuple(tables))
+        yield Page(path, "rankings_index.html", view, "index")
+        path = f"{base}/units/index.html"
+        view = views.UnitsIndexView(frame, self.alternates(path), tuple(tables), bool(year.grades))
+        yield Page(path, "units_index.html", view, "index")
+        for table in tables:
+            path = f"{base}/rankings/{table.category.id}/index.html"
+            weight = year.weight if shown else None
+            view = views.RankingView(frame, self.alternates(path), table, bool(year.grades), weight)
+            yield Page(path, "ranking.html", view, "ranking")
+        for ranking, table in zip(results.rankings, tables, strict=True):
+            ordered = ranking.results
+            # A unit's chart shows the category's averages only as ticks: an average that moves
+            # no tick changes no unit page.
+            ticks = views.ticks(ordered, ranking.dimension_averages)
+            for i, result in enumerate(ordered):
+                unit = result.unit
+                path = f"{base}/units/{unit.id}/index.html"
+                sheet = result.score.sheet
+                rubric = result.score.rubric
+                yield Page(
+                    path,
+                    "unit.html",
+                    views.UnitView(
+                        frame,
+                        self.alternates(path),
+                        unit.id,
+                        unit.name,
+                        unit.group,
+                        unit.tasks,
+                        ranking.category,
+                        table.rows[i],
+                        table.scored,
+                        views.Link(f"rubrics/{rubric.id}/index.html", rubric.title),
+                        rubric.total,
+                        self.kept(
+                            result.score,
+                            ("dimensions", ticks[rubric.id]),
+                            lambda r=result, t=ticks[rubric.id]: views.unit_dimensions(r, dict(t)),
+                        )
+                        if shown
+                        else (),
+                        year.aggregate,
+                        sheet is not None,
+                        sheet.opinion if sheet else None,
+                        sheet.evidence if sheet else (),
+                        bool(year.grades),
+                        year.weight if shown else None,
+                        table.rows[i - 1] if i > 0 else None,
+                        table.rows[i + 1] if i + 1 < len(ordered) else None,
+                    ),
+                    "unit",
+                )
+        for rubric in data.rubrics.values():
+            path = f"{base}/rubrics/{rubric.id}/index.html"
+            users = tuple(
+                views.Link(f"units/{r.unit.id}/index.html", r.unit.name)
+                for r in results.units
+                if r.unit.rubric == rubric.id
+            )
+            conditions = views.conditions(rubric, year.attribute_labels)
+            view = views.RubricView(frame, self.alternates(path), rubric, users, conditions)
+            yield Page(path, "rubric.html", view, "rubric")
+        for page in data.pages:
+            path = f"{base}/pages/{page.slug}/index.html"
+            yield Page(
+                path, "page.html", views.MarkdownView(frame, self.alternates(path), page), "page"
+            )
+
+    def history_pages(self) -> Iterator[Page]:
+        for unit, rows in history.histories(self.by_year).items():
+            pages = self.by_kind.get(f"units:{unit}", {})
+            lines = tuple(
+                views.HistoryLine(
+                    year, standing, pages.get(year) if standing else None, self.change(year, unit)
+                )
+                for year, standing in rows
+            )
+            yield Page(
+                f"units/{unit}/index.html",
+                "history.html",
+                views.HistoryView(unit, lines),
+                "history",
+            )
