@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .cache import ParseCache
 from .inputs import check_inputs
-from .model import DRAFT, Page, Project, Rubric, ScoreSheet, SiteConfig, Unit, Year, YearData
+from .model import DRAFT, Project, Rubric, ScoreSheet, SiteConfig, TextPage, Unit, Year, YearData
 from .problems import Mark, Report
 from .readers.files import Files, report_placeholder
 from .readers.pages import read_page
@@ -160,7 +160,7 @@ def load_sheets(
 
 def load_pages(
     fs: Files, folder: Path, pending: list[tuple[Mark, str]] | None = None
-) -> tuple[Page | None, tuple[Page, ...]]:
+) -> tuple[TextPage | None, tuple[TextPage, ...]]:
     bulletin = None
     pages = []
     for path in fs.listing(folder, ".md"):

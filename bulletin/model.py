@@ -262,7 +262,7 @@ class ScoreSheet:
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
+class TextPage:
     """A Markdown page of a year: the bulletin or any other page."""
 
     slug: str
@@ -285,8 +285,8 @@ class YearData:
     units: tuple[Unit, ...]
     rubrics: dict[str, Rubric] = field(hash=False)
     sheets: dict[str, ScoreSheet] = field(hash=False)
-    bulletin: Page | None
-    pages: tuple[Page, ...] = ()
+    bulletin: TextPage | None
+    pages: tuple[TextPage, ...] = ()
 
     @property
     def title(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from .model import DRAFT, FROZEN, PUBLISHED, Page, Rubric, SiteConfig
+from .model import DRAFT, FROZEN, PUBLISHED, Rubric, SiteConfig, TextPage
 from .scoring import UnitResult, YearResults, decimal_text, rank_text
 from .xlsx import BOLD, HEAD, PLAIN, WRAP, Sheet, sheet_title, workbook
 
@@ -92,7 +92,7 @@ def guide_sheet(
     sheet: Sheet,
     results: YearResults,
     site: SiteConfig,
-    bulletin: Page | None,
+    bulletin: TextPage | None,
     day: date | None,
     sheets: list[tuple[str, str]],
 ) -> None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from . import charts
 from .history import RankChange, Standing
-from .model import DRAFT, Category, Correction, Evidence, GradeBand, Page, Rubric
+from .model import DRAFT, Category, Correction, Evidence, GradeBand, Rubric, TextPage
 from .scoring import UnitResult, rank_text
 
 Alternates = tuple[tuple[int, str | None], ...]  # the same page in each year: (year, path)
@@ -234,7 +234,7 @@ class NotFoundView:
 class MarkdownView:
     frame: YearFrame
     alternates: Alternates
-    page: Page
+    page: TextPage
 
 
 @dataclass(frozen=True, slots=True)

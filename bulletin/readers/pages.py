@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from .. import source, values
-from ..model import Page
+from ..model import TextPage
 from ..problems import Mark
 from ..source import Node
 from ..values import as_date, as_text
@@ -23,7 +23,7 @@ NAMES["date"] = "日期（date）"
 Pending = list[tuple[Mark, str]]  # where a placeholder is left, and what it stands for
 
 
-def read_page(fs: Files, path: Path, pending: Pending | None = None) -> Page | None:
+def read_page(fs: Files, path: Path, pending: Pending | None = None) -> TextPage | None:
     """Read a page; the placeholders left in it go to `pending`, for the year to judge."""
     if not fs.safe(path):
         return None
@@ -95,4 +95,4 @@ def read_page(fs: Files, path: Path, pending: Pending | None = None) -> Page | N
     printed_on = (
         as_date(meta["printed_on"], r, "印发日期（printed_on）") if "printed_on" in meta else None
     )
-    return Page(path.stem, title, body, number, recipients, day, cc, printed_by, printed_on)
+    return TextPage(path.stem, title, body, number, recipients, day, cc, printed_by, printed_on)
