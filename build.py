@@ -16,6 +16,13 @@ from bulletin import clizh  # noqa: E402
 from bulletin.problems import DataError  # noqa: E402
 
 YEAR = click.IntRange(1000, 9999)
+# The private key that signs a frozen year's manifest (freeze, correct, sign).
+SIGNING_KEY = click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。",
+)
 PROG = "python build.py"  # how staff type it, in usage lines and in every hint
 clizh.install()  # click's own messages and help in Chinese
 
@@ -139,12 +146,7 @@ def build(drafts: bool, out: Path | None, full: bool, allow_future: bool) -> Non
 @cli.command()
 @click.argument("year", type=YEAR)
 @click.option("--date", "day", help="冻结日期（默认今天），格式 2015-01-25。")
-@click.option(
-    "--key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。",
-)
+@SIGNING_KEY
 @disk_errors
 def freeze(year: int, day: str | None, key: Path | None) -> None:
     """冻结已发布的年度：最后生成一次存入 archive/<YEAR>/，此后原样发布。"""
@@ -165,12 +167,7 @@ def freeze(year: int, day: str | None, key: Path | None) -> None:
 @click.argument("year", type=YEAR)
 @click.option("--reason", required=True, help="更正原因，会显示在更正后的每一页上。")
 @click.option("--date", "day", help="更正日期（默认今天），格式 2016-03-01。")
-@click.option(
-    "--key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。",
-)
+@SIGNING_KEY
 @disk_errors
 def correct(year: int, reason: str, day: str | None, key: Path | None) -> None:
     """发布已冻结年度的更正版：原版本原样保留在 archive/<YEAR>-v<N>/。"""
@@ -212,12 +209,7 @@ def keygen(key: Path | None, name: str | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。",
-)
+@SIGNING_KEY
 @disk_errors
 def sign(key: Path | None) -> None:
     """为还没有有效签名的存档清单签名（例如启用签名之前冻结的年度、换用新密钥之后）。"""

@@ -67,7 +67,7 @@ def _archived_year(
 ) -> ArchivedYear:
     data = next(y for y in project.years if y.year.number == number)
     year = data.year
-    day = data.date or year.date
+    day = data.date  # the bulletin's date, else the year's
     return ArchivedYear(
         str(number),
         number,
