@@ -130,6 +130,7 @@ class Preview:
         self.port = free_port()
         env = {**os.environ, "BULLETIN_ROOT": str(root), "PYTHONIOENCODING": "utf-8"}
         env.update(BULLETIN_TIMINGS="1", PYTHONUNBUFFERED="1")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as on a user's machine: see run.py
         self.log_path = root.parent / "serve.log"
         self.log = self.log_path.open("wb")
         cmd = [sys.executable, str(REPO / "build.py"), "serve", "--port", str(self.port)]

@@ -246,6 +246,9 @@ class Engine:
     def command(self, project: Path, *args: str) -> tuple[list[str], dict[str, str]]:
         env = dict(os.environ)
         env.pop("BULLETIN_ROOT", None)
+        # A user's Python caches bytecode; some machines (this project's CI among them) turn
+        # that off, which would time compiling the engine on every run instead of building.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["BULLETIN_TIMINGS"] = "1"  # a build that knows it prints seconds per step on stderr
         if self.mode == "env":
             env["BULLETIN_ROOT"] = str(project)
