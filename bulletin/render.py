@@ -73,17 +73,47 @@ def percent(value: Decimal | None, maximum: Decimal) -> str:
     return decimal_text(round(value / maximum * 100, 1))
 
 
+_OPTIONS = dict(
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    auto_reload=True,
+)
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates compiled once and kept between runs, as Python keeps its .pyc files.
+
+    Jinja keys each entry by the template's path and checks it against the source's digest, so
+    an edited template is compiled afresh; the file name also carries Jinja's version and the
+    options above, which the compiled code depends on. A cache that cannot be written is no
+    cache, never an error.
+    """
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _compiled_templates() -> jinja2.BytecodeCache | None:
+    tag = digest(jinja2.__version__, sorted((k, repr(v)) for k, v in _OPTIONS.items()))[:12]
+    try:
+        return _CompiledTemplates(pattern=f"__bulletin_{tag}_%s.cache")
+    except (OSError, RuntimeError):  # no private temporary folder to keep them in
+        return None
+
+
 @functools.lru_cache(maxsize=8)
 def environment(theme: Path) -> jinja2.Environment:
     """The theme's Jinja environment, kept between builds (it recompiles templates that change)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(theme / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=True,
+        bytecode_cache=_compiled_templates(),
+        **_OPTIONS,
     )
     env.filters.update(
         num=num, fixed=fixed, cn_date=cn_date, percent=percent, markdown=markup.to_html
