@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .atomic import write_files
 from .load import load_project
 from .model import (
     BEST_OF,
@@ -33,7 +34,7 @@ from .sheetlayout import (
     a1,
     layout,
 )
-from .sheets import GUIDE_SHEET, write_workbooks
+from .sheets import GUIDE_SHEET
 from .workbook import (
     META_SHEET,
     WorkbookMeta,
@@ -470,8 +471,6 @@ def import_workbooks(root: Path, number: int, files: list[tuple[str, Path]]) -> 
         imp.outcome.problems.extend(failures)
         return imp.outcome
     folder = root / "scores" / str(number)
-    write_workbooks(
-        {folder / f"{u}.yaml": text.encode("utf-8") for u, (text, _) in planned.items()}
-    )
+    write_files({folder / f"{u}.yaml": text.encode("utf-8") for u, (text, _) in planned.items()})
     imp.outcome.changed = [f"scores/{number}/{u}.yaml" for u in planned]
     return imp.outcome

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__
+from .atomic import write_files
 from .load import load_project
 from .model import BEST_OF, CHOICE, Answer, Rubric, Unit, YearData
 from .problems import BulletinError, DataError
@@ -489,30 +488,6 @@ def score_sheet_workbook(plan: WorkbookPlan, data: YearData) -> bytes:
     return workbook_bytes(wb, data.year.date)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_workbooks(files: dict[Path, bytes]) -> None:
-    """Write every workbook (temp file, then rename), so that none is left half written."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, content in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            os.chmod(temp, 0o666 & ~_umask())
-            staged.append((Path(temp), path))
-        for temp, path in staged:
-            os.replace(temp, path)
-    finally:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-
-
 def year_data(root: Path, number: int) -> YearData:
     """Load one year and refuse it when its data has errors (they are printed by the caller)."""
     project, report = load_project(root, number)
@@ -538,5 +513,5 @@ def make_sheets(
                     f"{plan.group_name}已有 {used} 位专家的打分，--experts 不能少于 {used}。"
                 )
     files = {out / plan.file_name(number): score_sheet_workbook(plan, data) for plan in plans}
-    write_workbooks(files)
+    write_files(files)
     return list(files)
