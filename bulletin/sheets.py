@@ -13,11 +13,10 @@ from .atomic import write_files
 from .load import load_project
 from .model import Unit, YearData
 from .problems import BulletinError, DataError
+from .sheetlayout import GUIDE_SHEET
 from .sheetwriter import BOX, FONT, HEAD_FILL, WRAP, SheetWriter, WorkbookPlan, set_cell, text_lines
 from .workbook import SheetEntry, WorkbookMeta, rubric_digest, workbook_bytes, write_meta
 from .xlsx import sheet_title
-
-GUIDE_SHEET = "填表说明"
 
 
 def experts_in_use(data: YearData, units: tuple[Unit, ...]) -> int:
