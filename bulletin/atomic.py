@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -59,3 +60,31 @@ def leftovers(folder: Path) -> list[Path]:
         return sorted(p for p in folder.iterdir() if p.name.startswith(".") and ".tmp-" in p.name)
     except OSError:
         return []
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_files(files: dict[Path, bytes]) -> None:
+    """Write every file (temp file, then rename), so that none is left half written.
+
+    Used by `sheets` (workbooks) and `import` (score files). All files are staged before the
+    first rename; the temp names are not temp_name's, so `leftovers` does not list them.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, content in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            os.chmod(temp, 0o666 & ~_umask())
+            staged.append((Path(temp), path))
+        for temp, path in staged:
+            os.replace(temp, path)
+    finally:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ from openpyxl.utils import get_column_letter
 
 from .model import BEST_OF, CHOICE, AppliedItem, Dimension, Rubric, Unit
 
+GUIDE_SHEET = "填表说明"  # the first sheet of every workbook
 TITLE_ROW, INFO_ROW, HELP_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_BODY_ROW = 5
 NUMBER_COL, TITLE_COL, POINTS_COL, RULE_COL, SCORE_COL = 1, 2, 3, 4, 5
