@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import re
 
-import markdown
 import nh3
 from markupsafe import Markup, escape
 
@@ -58,7 +57,19 @@ ATTRIBUTES = {
 SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 
-_md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+@functools.cache
+def _markdown():
+    """Python-Markdown, imported when a text is first converted (a no-op build converts none).
+    Extensions by class: by name, Markdown would look them up among every installed package's
+    entry points."""
+    import markdown
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
+    return markdown.Markdown(
+        extensions=[TableExtension(), SaneListExtension()], output_format="html"
+    )
 
 
 def as_browser_reads(url: str) -> str:
@@ -128,8 +139,9 @@ def to_html(text: str | None, shift_headings: bool = True) -> Markup:
         return Markup("")
     if problem(text) is not None:
         return _plain(text)
-    _md.reset()
-    html = _md.convert(text)
+    md = _markdown()
+    md.reset()
+    html = md.convert(text)
     if shift_headings:
         # The page's title is its h1: the text's top heading level becomes h2 whether the author
         # wrote `#` or `##`, so that no level is skipped (h1 straight to h3).

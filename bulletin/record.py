@@ -8,17 +8,17 @@ a clean one. The `stamp` lets a build with unchanged inputs stop at once, like m
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from .model import INPUT_FOLDERS
 
 VERSION = 1
-PACKAGES = ("Jinja2", "Markdown", "nh3", "PyYAML", "MarkupSafe")
+PACKAGES = ("jinja2", "markdown", "nh3", "yaml", "markupsafe")  # whose code draws pages
 
 
 @dataclass
@@ -78,11 +78,11 @@ def input_stamp(root: Path, drafts: bool) -> str:
     """A digest of every input file's path, size and modification time, the code and options."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{VERSION}|{drafts}|{sys.version}".encode())
-    for name in PACKAGES:
-        try:
-            h.update(f"|{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"|{name}=?".encode())
+    for name in PACKAGES:  # installed elsewhere or upgraded, a package's first file changes
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None and spec.origin else "?"
+        st = os.stat(origin) if origin != "?" else None
+        h.update(f"|{origin}|{st and st.st_size}|{st and st.st_mtime_ns}".encode())
     for folder in [*(root / name for name in INPUT_FOLDERS), Path(__file__).parent]:
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()

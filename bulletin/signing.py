@@ -18,19 +18,21 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from .problems import ArchiveError, Mark, Report
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used: a build without archives
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # never pays for it
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 SIGNATURE = "manifest.json.minisig"
 KEYS = "content/signing"
 ENVIRONMENT = "BULLETIN_SIGNING_KEY"
 UNTRUSTED = "untrusted comment: "
 TRUSTED = "trusted comment: "
-RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 
 
 def default_key_path() -> Path:
@@ -56,7 +58,13 @@ class SecretKey:
     key: Ed25519PrivateKey
 
     def public_bytes(self) -> bytes:
-        return self.key.public_key().public_bytes(*RAW)
+        return raw_bytes(self.key.public_key())
+
+
+def raw_bytes(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def _lines(text: str) -> list[str]:
@@ -77,11 +85,15 @@ def secret_key_text(secret: SecretKey, comment: str) -> str:
 
 
 def new_key() -> SecretKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     return SecretKey(os.urandom(8), Ed25519PrivateKey.generate())
 
 
 def read_public(text: str, rel: str) -> PublicKey:
     """A minisign public key file; ArchiveError naming the file if it is not one."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         lines = _lines(text)
         blob = base64.b64decode(lines[-1], validate=True)
@@ -93,6 +105,8 @@ def read_public(text: str, rel: str) -> PublicKey:
 
 def read_secret(path: Path) -> SecretKey:
     """A minisign secret key file without password; ArchiveError saying what is wrong."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -137,6 +151,8 @@ def sign(secret: SecretKey, data: bytes, trusted_comment: str) -> str:
 
 def check_signature(keys: dict[bytes, PublicKey], data: bytes, text: str) -> str | None:
     """Why a signature file does not vouch for `data` with one of `keys`, or None if it does."""
+    from cryptography.exceptions import InvalidSignature
+
     try:
         lines = _lines(text)
         assert len(lines) == 4 and lines[0].startswith(UNTRUSTED) and lines[2].startswith(TRUSTED)
@@ -220,10 +236,7 @@ def secret_for(root: Path, path: Path | None) -> SecretKey:
     )
     secret = read_secret(chosen)
     keys = public_keys(root)
-    if (
-        secret.key_id not in keys
-        or keys[secret.key_id].key.public_bytes(*RAW) != secret.public_bytes()
-    ):
+    if secret.key_id not in keys or raw_bytes(keys[secret.key_id].key) != secret.public_bytes():
         raise ArchiveError(
             f"私钥 {chosen}（编号 {key_id_text(secret.key_id)}）对应的公钥不在 {KEYS}/ 中。"
             f"请把 keygen 生成的公钥文件放进 {KEYS}/ 并提交，再冻结或更正。"

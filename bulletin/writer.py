@@ -7,7 +7,6 @@ worker takes contiguous slices of each kind of page and sends back its record en
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -197,8 +196,7 @@ def _render_share(jobs: Sequence[Job], output: Output, root: Path, index: int, c
 
 def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> None:
     """Render every job into the output, over several processes where that pays."""
-    forking = "fork" in multiprocessing.get_all_start_methods()
-    if workers < 2 or len(jobs) < PARALLEL_MIN or not forking:
+    if workers < 2 or len(jobs) < PARALLEL_MIN or not hasattr(os, "fork"):
         try:
             for job in jobs:
                 output.add(job.path, job.draw().encode("utf-8"), job.fingerprint)
@@ -206,6 +204,8 @@ def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> Non
             raise template_problem(exc, root) from None
         return
     # Forked workers inherit the jobs; only their small record entries travel back by pipe.
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     pipes, processes = [], []
     for index in range(workers):

@@ -14,7 +14,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 # Cell styles (indexes into styles.xml's cellXfs).
 PLAIN, HEAD, WRAP, BOLD = 0, 1, 2, 3
@@ -24,6 +23,14 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 Value = str | Decimal | int | None
+
+
+def escape(text: str, entities: dict[str, str] | None = None) -> str:
+    """XML character data (xml.sax.saxutils.escape, without importing urllib with it)."""
+    text = text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    for char, entity in (entities or {}).items():
+        text = text.replace(char, entity)
+    return text
 
 
 def neutralised(text: str) -> str:
