@@ -43,7 +43,11 @@ def manifest_path(out: Path) -> Path:
 
 
 def read_manifest(out: Path) -> Manifest | None:
-    path = manifest_path(out)
+    return read_record(manifest_path(out))
+
+
+def read_record(path: Path) -> Manifest | None:
+    """A build record written by `record_text`; None if it is missing or not one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -176,9 +176,12 @@ def _publish(
         publish.remove(path)
     # A preview updates its private folder in place; any other build switches in a new tree.
     in_place = state is not None and state.in_place
-    staging = publish.new_staging(out)
+    spare = None if in_place or previous is None else publish.take_spare(out)
+    staging, base = spare or (publish.new_staging(out), None)
     try:
-        output = (InPlace if in_place else Output)(out, staging, previous)
+        output = (
+            InPlace(out, staging, previous) if in_place else Output(out, staging, previous, base)
+        )
         try:
             result.rendered = render_changed(root, project, pages, output, jobs, state)
         except RenderFailure as exc:

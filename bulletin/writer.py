@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from .problems import Mark
-from .publish import link_or_copy, swap
+from .publish import keep_spare, link_or_copy, remove, swap
 from .record import Manifest, write_manifest
 
 PARALLEL_MIN = 400  # below this many pages, starting worker processes costs more than it saves
@@ -55,23 +55,50 @@ def file_hash(path: Path) -> str:
 class Output:
     """Builds the complete new site in `staging`: unchanged files linked, changed ones written.
 
+    `staging` is an empty folder, or the site before last (`base` records what it holds): then
+    only the files that differ from it are replaced, and its folders are reused. Every file is
+    replaced, never written into, since its inode may be shared with the published site.
     `publish` then switches it in whole (see `publish`): the output folder is never a mix.
     """
 
-    def __init__(self, out: Path, staging: Path, previous: Manifest | None) -> None:
+    def __init__(
+        self, out: Path, staging: Path, previous: Manifest | None, base: Manifest | None = None
+    ) -> None:
         self.out, self.staging, self.previous = out, staging, previous
+        self.base = base.files if base is not None else {}
         self.manifest = Manifest()
         self.written = 0
-        self._folders: set[Path] = {staging}
+        self._folders = {""}
+        for rel in self.base:
+            self._folders.add(rel.rpartition("/")[0])
+        for folder in list(self._folders):
+            while folder:
+                folder = folder.rpartition("/")[0]
+                self._folders.add(folder)
 
     def _target(self, rel: str) -> Path:
+        """Where `rel` goes in the new tree, its folder made and whatever the base had there gone."""
         if rel.startswith("/") or ".." in rel.split("/") or "\\" in rel or ":" in rel:
             raise ValueError(f"refusing to write outside the output folder: {rel}")
         target = self.staging / rel
-        if target.parent not in self._folders:
+        folder = rel.rpartition("/")[0]
+        if folder not in self._folders:
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.update((target.parent, *target.parent.parents))
+            while folder not in self._folders:
+                self._folders.add(folder)
+                folder = folder.rpartition("/")[0]
+        elif rel in self.base:
+            target.unlink(missing_ok=True)
         return target
+
+    def _in_base(self, rel: str, content_hash: str, verify: bool) -> bool:
+        """Whether the base tree holds these bytes at `rel` already."""
+        if self.base.get(rel) != content_hash:
+            return False
+        try:
+            return not verify or file_hash(self.staging / rel) == content_hash
+        except OSError:
+            return False
 
     def _keep(self, rel: str) -> bool:
         """Link the published copy of a file into the new tree; False if it is not there."""
@@ -86,7 +113,7 @@ class Output:
         p = self.previous
         if p is None or p.pages.get(rel) != fingerprint or rel not in p.files:
             return False
-        if not self._keep(rel):
+        if not self._in_base(rel, p.files[rel], False) and not self._keep(rel):
             return False
         self.manifest.pages[rel] = fingerprint
         self.manifest.files[rel] = p.files[rel]
@@ -103,14 +130,17 @@ class Output:
         self.manifest.files[rel] = content_hash
         self.manifest.sizes[rel] = len(data)
         p = self.previous
-        if p is not None and p.files.get(rel) == content_hash:
-            published = self.out / rel
+        published = p is not None and p.files.get(rel) == content_hash
+        if published and verify:
             try:
-                same = not verify or file_hash(published) == content_hash
+                published = file_hash(self.out / rel) == content_hash
             except OSError:
-                same = False
-            if same and self._keep(rel):
-                return  # same bytes: never rewrite a file that did not change
+                published = False
+        if self._in_base(rel, content_hash, verify):
+            self.written += not published  # the public's copy changes all the same
+            return
+        if published and self._keep(rel):
+            return  # same bytes: never rewrite a file that did not change
         self._target(rel).write_bytes(data)
         self.written += 1
 
@@ -122,7 +152,18 @@ class Output:
 
     def publish(self) -> int:
         """Switch the complete new site in; return how many files of the last one it dropped."""
-        swap(self.out, self.staging, self.manifest)
+        for rel in sorted(set(self.base) - set(self.manifest.files), reverse=True):
+            target = self.staging / rel
+            target.unlink(missing_ok=True)
+            for parent in target.parents:  # a folder the new site has no file in goes too
+                if parent == self.staging or any(parent.iterdir()):
+                    break
+                parent.rmdir()
+        old = swap(self.out, self.staging, self.manifest)
+        if old is not None and self.previous is not None:
+            keep_spare(self.out, old, self.previous)
+        elif old is not None:
+            remove(old)
         if self.previous is None:
             return 0
         return len(set(self.previous.files) - set(self.manifest.files))
