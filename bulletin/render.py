@@ -131,7 +131,16 @@ def theme_digest(theme: Path) -> str:
             for p in templates.rglob("*")
             if p.is_file()
         ),
-        sorted((p.relative_to(CODE).as_posix(), p.read_bytes()) for p in CODE.rglob("*.py")),
+        _code_digest(),
+    )
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The engine's code, read once per process: the code a process runs cannot change under it,
+    and the preview would otherwise read every module again on every save."""
+    return digest(
+        sorted((p.relative_to(CODE).as_posix(), p.read_bytes()) for p in CODE.rglob("*.py"))
     )
 
 
