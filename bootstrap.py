@@ -6,8 +6,9 @@
     python3 bootstrap.py serve     # live preview on http://127.0.0.1:8000/
 
 Works on Linux and Windows with nothing but Python 3.11; packages come from PyPI. For the browser
-tests on Debian/Ubuntu it installs the `chromium` package with apt-get when run as root (as CI
-does); elsewhere those tests are skipped with a visible reason, except under CI=true.
+tests on Debian/Ubuntu it installs the `chromium`, `minisign` and `poppler-utils` packages with
+apt-get when run as root (as CI does); elsewhere those tests are skipped with a visible reason,
+except under CI=true.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-APT_PACKAGES = ["chromium", "fonts-noto-cjk"]
+APT_PACKAGES = ["chromium", "fonts-noto-cjk", "minisign", "poppler-utils"]
+TOOLS = ["minisign", "pdftotext"]  # checking signatures as minisign does; reading printed PDFs
 
 
 def say(message: str) -> None:
@@ -82,14 +84,15 @@ def find_chromium() -> str | None:
 
 
 def ensure_browser() -> None:
-    """Install Debian's chromium for the browser tests where we can; never download a browser build."""
-    if find_chromium():
+    """Install Debian's chromium (and the tools of TOOLS) for the tests where we can; never
+    download a browser build."""
+    if find_chromium() and all(shutil.which(tool) for tool in TOOLS):
         return
     can_apt = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
     if not can_apt:
-        say("no chromium found and cannot apt-get install it here: browser tests will be skipped")
+        say("no chromium, minisign or pdftotext and cannot apt-get install them: those tests skip")
         return
-    say("installing Debian's chromium with apt-get")
+    say("installing Debian's " + ", ".join(APT_PACKAGES) + " with apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(
