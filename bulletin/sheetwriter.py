@@ -156,38 +156,32 @@ class SheetWriter:
         category = self.data.year.category(unit.category)
         self.columns(ws)
         year = self.data.year.number
-        set_cell(
+        self.band(
             ws,
             TITLE_ROW,
-            1,
             f"{unit.name}　{year}年度考核评分表",
+            height=30,
             font=Font(name=FONT, size=16, bold=True),
             alignment=CENTER,
         )
-        ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=cols.note)
-        ws.row_dimensions[TITLE_ROW].height = 30
         info = (
             f"被考核单位：{unit.name}（{unit.id}）　类别：{category.title if category else unit.category}　"
             f"专家组：{self.plan.group_name}　评分标准：{rubric.title}（满分{decimal_text(rubric.total)}分）"
         )
-        set_cell(ws, INFO_ROW, 1, info, alignment=WRAP, font=Font(name=FONT, size=10))
-        ws.merge_cells(start_row=INFO_ROW, start_column=1, end_row=INFO_ROW, end_column=cols.note)
-        ws.row_dimensions[INFO_ROW].height = 30
+        self.band(ws, INFO_ROW, info, height=30, alignment=WRAP, font=Font(name=FONT, size=10))
         experts = "、".join(f"专家{s}" for s in self.plan.slots)
         help_text = "只能在浅黄色格中填写。计分项：全组商定一个分数时填“得分”栏；"
         if self.plan.slots:
             help_text += f"各专家分别打分时填{experts}栏（得分栏留空，按年度规则取平均）。"
         help_text += f"单选项在下拉列表中选；择优项在符合的类别后选“{TICK}”。"
-        set_cell(
+        self.band(
             ws,
             HELP_ROW,
-            1,
             help_text,
+            height=40,
             alignment=WRAP,
             font=Font(name=FONT, size=10, color="444444"),
         )
-        ws.merge_cells(start_row=HELP_ROW, start_column=1, end_row=HELP_ROW, end_column=cols.note)
-        ws.row_dimensions[HELP_ROW].height = 40
         heads = {
             NUMBER_COL: "序号",
             TITLE_COL: "评分项",
@@ -211,16 +205,7 @@ class SheetWriter:
             )
         for index, (dimension, row) in enumerate(plan.dimension_rows):
             text = f"{dimension_number(index)}、{dimension.title}（{decimal_text(dimension.points)}分）"
-            set_cell(
-                ws,
-                row,
-                NUMBER_COL,
-                text,
-                font=Font(name=FONT, bold=True),
-                fill=DIM_FILL,
-                border=BOX,
-            )
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=cols.note)
+            self.band(ws, row, text, font=Font(name=FONT, bold=True), fill=DIM_FILL, border=BOX)
         for rows in plan.items:
             answer = sheet.answers.get(rows.item.id) if sheet else None
             note = sheet.notes.get(rows.item.id) if sheet else None
@@ -348,16 +333,23 @@ class SheetWriter:
                 "__________" for _ in range(max(1, len(self.plan.slots)))
             )
             text += "　　日期：______年____月____日"
-        set_cell(
+        self.band(
             ws,
             row,
-            NUMBER_COL,
             text,
+            height=40,
             font=Font(name=FONT, size=11),
             alignment=Alignment(vertical="bottom"),
         )
+
+    def band(
+        self, ws: Worksheet, row: int, text: str, height: int | None = None, **style: object
+    ) -> None:
+        """A text across the sheet's whole width: its first cell, merged up to the notes column."""
+        set_cell(ws, row, NUMBER_COL, text, **style)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=self.cols.note)
-        ws.row_dimensions[row].height = 40
+        if height is not None:
+            ws.row_dimensions[row].height = height
 
     def print_setup(self, ws: Worksheet, last_row: int) -> None:
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
