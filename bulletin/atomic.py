@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tempfile
 from pathlib import Path
 
 
@@ -62,29 +61,22 @@ def leftovers(folder: Path) -> list[Path]:
         return []
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_files(files: dict[Path, bytes]) -> None:
     """Write every file (temp file, then rename), so that none is left half written.
 
     Used by `sheets` (workbooks) and `import` (score files). All files are staged before the
-    first rename; the temp names are not temp_name's, so `leftovers` does not list them.
+    first rename, so an error while staging (a full disk) replaces none of them.
     """
     staged: list[tuple[Path, Path]] = []
     try:
         for path, content in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
+            tmp = temp_name(path)
+            staged.append((tmp, path))
+            with open(tmp, "xb") as handle:  # its mode follows the umask, as a new file's does
                 handle.write(content)
-            os.chmod(temp, 0o666 & ~_umask())
-            staged.append((Path(temp), path))
-        for temp, path in staged:
-            os.replace(temp, path)
+        for tmp, path in staged:
+            os.replace(tmp, path)
     finally:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
