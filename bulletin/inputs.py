@@ -31,7 +31,8 @@ def shown(name: str) -> str:
 
 
 def bad_name(name: str) -> bool:
-    return shown(name) != name
+    """Whether `shown` would change the name: surrogates are not printable either."""
+    return not name.isprintable()
 
 
 KINDS = (
@@ -59,30 +60,29 @@ def check_inputs(root: Path, report: Report) -> None:
             continue
         limit = base if top == "theme" else root
         where = "主题文件夹 theme/" if top == "theme" else "项目"
-        folders = [base]
+        folders = [(str(base), top)]  # (path, path relative to the root, with "/")
         while folders:
-            folder = folders.pop()
+            folder, folder_rel = folders.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError:
                 continue
             for entry in entries:
-                path = Path(entry.path)
-                rel = shown(path.relative_to(root).as_posix())
+                rel = f"{folder_rel}/{entry.name}"
                 if bad_name(entry.name):
                     report.error(
-                        Mark(rel),
+                        Mark(shown(rel)),
                         "文件名中有换行符、控制字符或无法识别的字节（不是UTF-8编码的文字），"
                         "无法在提示中准确指出它，也不会读取它。请把这个文件改成普通的名字。",
                     )
                     continue
                 try:
                     if entry.is_symlink():
-                        target = path.resolve(strict=True)
+                        target = Path(entry.path).resolve(strict=True)
                         outside = not target.is_relative_to(limit)
                         if outside and top not in DATA_FOLDERS:  # data files: see Files.safe
                             report.error(
-                                Mark(rel),
+                                Mark(shown(rel)),
                                 f"这是指向{where}之外（{shown(str(target))}）的链接，出于安全考虑拒绝读取和发布。"
                                 "请删除这个链接，需要的文件请直接复制进来。",
                             )
@@ -94,9 +94,9 @@ def check_inputs(root: Path, report: Report) -> None:
                     continue  # a dangling link: nothing can be read through it
                 if stat.S_ISDIR(mode):
                     if not entry.is_symlink():
-                        folders.append(path)
+                        folders.append((entry.path, rel))
                 elif (what := special(mode)) is not None:
                     report.error(
-                        Mark(rel),
+                        Mark(shown(rel)),
                         f"这不是普通文件，而是{what}，读取它可能使程序停住，已拒绝读取。请删除它。",
                     )
