@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from . import signing
+from .cache import file_hash
 from .history import Standing
 from .model import ARCHIVE_FORMAT as FORMAT
 from .model import DATA_FOLDERS, FROZEN, ArchivedYear, Correction, Project
@@ -45,12 +47,18 @@ def source_files(root: Path, year: int) -> dict[str, Path]:
     return found
 
 
+HashFile = Callable[[Path], str]  # file_hash, or the preview's cache.FileHashes
+
+
 def source_hashes(
-    root: Path, year: int, overrides: dict[str, bytes] | None = None
+    root: Path,
+    year: int,
+    overrides: dict[str, bytes] | None = None,
+    hash_file: HashFile = file_hash,
 ) -> dict[str, str]:
     overrides = overrides or {}
     return {
-        rel: sha256(overrides[rel] if rel in overrides else path.read_bytes())
+        rel: sha256(overrides[rel]) if rel in overrides else hash_file(path)
         for rel, path in source_files(root, year).items()
     }
 
@@ -58,13 +66,15 @@ def source_hashes(
 SITE_SETTINGS = "content/site.yaml"
 
 
-def changed_sources(root: Path, archived: ArchivedYear) -> list[str]:
+def changed_sources(
+    root: Path, archived: ArchivedYear, hash_file: HashFile = file_hash
+) -> list[str]:
     """The year's own files (data and texts) that differ from when it was archived.
 
     The site-wide settings are recorded too, but a new site title or wording is no change of a
     frozen year's results, as a new theme is not: it neither warns nor justifies a correction.
     """
-    now = source_hashes(root, archived.year)
+    now = source_hashes(root, archived.year, hash_file=hash_file)
     names = (now.keys() | archived.sources.keys()) - {SITE_SETTINGS}
     return sorted(rel for rel in names if now.get(rel) != archived.sources.get(rel))
 
@@ -125,7 +135,9 @@ def read_manifest(folder: Path, rel: str, report: Report, name: str = "") -> Arc
     return archived
 
 
-def verify(folder: Path, rel: str, archived: ArchivedYear, report: Report) -> bool:
+def verify(
+    folder: Path, rel: str, archived: ArchivedYear, report: Report, hash_file: HashFile = file_hash
+) -> bool:
     """Check every file of an archive against its manifest; name each one that differs."""
     ok = True
     present = files_of(folder)
@@ -138,7 +150,7 @@ def verify(folder: Path, rel: str, archived: ArchivedYear, report: Report) -> bo
         if expected is None:
             report.error(Mark(f"{rel}/{name}"), f"存档中多了清单上没有的文件。{advice}")
             ok = False
-        elif sha256(path.read_bytes()) != expected:
+        elif hash_file(path) != expected:
             report.error(Mark(f"{rel}/{name}"), f"存档文件被改动：SHA-256 与存档清单不符。{advice}")
             ok = False
     for name in sorted(set(archived.files) - set(present)):
@@ -147,7 +159,9 @@ def verify(folder: Path, rel: str, archived: ArchivedYear, report: Report) -> bo
     return ok
 
 
-def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
+def read_archives(
+    root: Path, report: Report, hash_file: HashFile = file_hash
+) -> list[ArchivedYear]:
     """Every archived version under archive/, each verified against its manifest.
 
     The versions of a year must also be complete: every version a correction replaced is still
@@ -173,7 +187,8 @@ def read_archives(root: Path, report: Report) -> list[ArchivedYear]:
         read.append(archived)
         if keys is None:
             keys = signing.public_keys(root, report)
-        if verify(folder, rel, archived, report) & signing.verify_folder(folder, rel, keys, report):
+        checked = verify(folder, rel, archived, report, hash_file)
+        if checked & signing.verify_folder(folder, rel, keys, report):
             found.append(archived)
     for archived in read:
         if not archived.current:
@@ -320,9 +335,11 @@ class Archives:
         return [a for a in self.versions if a.current]
 
 
-def check_archives(root: Path, project: Project, report: Report) -> Archives:
+def check_archives(
+    root: Path, project: Project, report: Report, hash_file: HashFile = file_hash
+) -> Archives:
     """Verify every archive and that it agrees with the years' status; warn if data drifted."""
-    versions = read_archives(root, report)
+    versions = read_archives(root, report, hash_file)
     current = {a.year: a for a in versions if a.current}
     for data in project.years:
         year = data.year
@@ -347,7 +364,9 @@ def check_archives(root: Path, project: Project, report: Report) -> Archives:
                 where,
                 f"{year.number}年度已冻结存档（archive/{year.number}/），状态必须是 frozen，不能改回 {year.status}。",
             )
-        elif year.number in current and (changed := changed_sources(root, current[year.number])):
+        elif year.number in current and (
+            changed := changed_sources(root, current[year.number], hash_file)
+        ):
             shown = "、".join(changed[:5]) + (
                 f" 等 {len(changed)} 个文件" if len(changed) > 5 else ""
             )

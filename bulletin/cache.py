@@ -4,6 +4,7 @@ after one file changed parses, validates and scores only what that file affects.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +60,31 @@ class ParseCache:
             result.report(report)
             return None
         return result
+
+
+def file_hash(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class FileHashes:
+    """`file_hash`, reading a file again only when its size, times or inode changed.
+
+    For the preview's archived files and its own output folder, which it would otherwise read
+    whole on every save. The change time moves on every write, even one that restores the
+    modification time; the file is looked at before it is read, so a write that comes while it
+    is read changes the times after the look, and the next call reads it again.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[Path, tuple[tuple[int, ...], str]] = {}
+
+    def __call__(self, path: Path) -> str:
+        st = os.stat(path)
+        key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        hit = self.known.get(path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = file_hash(path)
+        self.known[path] = (key, value)
+        return value

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import opendata
-from .cache import ParseCache
+from .cache import FileHashes, ParseCache
 from .model import YearData
 from .scoring import UnitResult, UnitScore, YearResults, assess_year, rank_year, score_unit
 
@@ -48,6 +48,7 @@ class BuildState:
     scores: dict[tuple[int, str], tuple[str, UnitScore]] = field(default_factory=dict)
     parts: Parts = field(default_factory=Parts)
     digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
+    hashes: FileHashes = field(default_factory=FileHashes)  # archived and published files
     # Update the output folder in place rather than switching in a new tree (writer.InPlace):
     # right for the preview's private folder, which nobody else reads.
     in_place: bool = True

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import archive, opendata, publish, release, render, search, signing, writer
 from .archive import Archives
+from .cache import file_hash
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
 from .pages import Pages
@@ -120,7 +121,8 @@ def _build(
     started = time.perf_counter()
     # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
     project, report = load_project(root, cache=state.cache if state else None)
-    archives = archive.check_archives(root, project, report)
+    hash_file = state.hashes if state else file_hash
+    archives = archive.check_archives(root, project, report, hash_file)
     if not drafts:
         quiet_drafts(project, report)
     if not allow_future:
@@ -148,7 +150,8 @@ def _build(
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with publish.locked(out):
-            args = (project, archives, pages, result, stamp, previous, jobs, state, started)
+            args = (project, archives, pages, result, stamp, previous, jobs, state, hash_file)
+            args += (started,)
             return _publish(root, out, *args)
     except publish.Busy:
         report.error(
@@ -168,6 +171,7 @@ def _publish(
     previous: Manifest | None,
     jobs: int,
     state: BuildState | None,
+    hash_file: archive.HashFile,
     started: float,
 ) -> BuildResult:
     """Build the complete new site beside the output folder, then switch it in whole."""
@@ -179,9 +183,8 @@ def _publish(
     spare = None if in_place or previous is None else publish.take_spare(out)
     staging, base = spare or (publish.new_staging(out), None)
     try:
-        output = (
-            InPlace(out, staging, previous) if in_place else Output(out, staging, previous, base)
-        )
+        kind = InPlace if in_place else Output
+        output = kind(out, staging, previous, base, hash_file)
         try:
             result.rendered = render_changed(root, project, pages, output, jobs, state)
         except RenderFailure as exc:
@@ -338,8 +341,10 @@ def add_archived_files(root: Path, archives: Archives, output: Output) -> None:
     for archived in archives.versions:
         folder = root / "archive" / archived.folder
         # the manifest and its signature too, for anyone to verify
-        for name in [*archived.files, archive.MANIFEST, signing.SIGNATURE]:
-            # verify: a copy of a frozen page edited in the output is put back as archived.
+        for name, content_hash in archived.files.items():  # checked against them by `archive`
+            # a copy of a frozen page edited in the output is put back as archived
+            output.add_copy(f"{archived.folder}/{name}", folder / name, content_hash)
+        for name in [archive.MANIFEST, signing.SIGNATURE]:
             output.add(f"{archived.folder}/{name}", (folder / name).read_bytes(), verify=True)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from .cache import file_hash
 from .problems import Mark
 from .publish import keep_spare, link_or_copy, remove, swap
 from .record import Manifest, write_manifest
@@ -48,10 +49,6 @@ def template_problem(exc: jinja2.TemplateError, root: Path) -> RenderFailure:
     return RenderFailure(Mark(name or "theme/templates", line), f"模板错误：{exc.message or exc}")
 
 
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 class Output:
     """Builds the complete new site in `staging`: unchanged files linked, changed ones written.
 
@@ -62,9 +59,15 @@ class Output:
     """
 
     def __init__(
-        self, out: Path, staging: Path, previous: Manifest | None, base: Manifest | None = None
+        self,
+        out: Path,
+        staging: Path,
+        previous: Manifest | None,
+        base: Manifest | None = None,
+        hash_file: Callable[[Path], str] = file_hash,
     ) -> None:
         self.out, self.staging, self.previous = out, staging, previous
+        self.hash_file = hash_file
         self.base = base.files if base is not None else {}
         self.manifest = Manifest()
         self.written = 0
@@ -96,7 +99,7 @@ class Output:
         if self.base.get(rel) != content_hash:
             return False
         try:
-            return not verify or file_hash(self.staging / rel) == content_hash
+            return not verify or self.hash_file(self.staging / rel) == content_hash
         except OSError:
             return False
 
@@ -127,22 +130,34 @@ class Output:
         content_hash = hashlib.sha256(data).hexdigest()
         if fingerprint is not None:
             self.manifest.pages[rel] = fingerprint
+        if self._placed(rel, content_hash, len(data), verify):
+            return
+        self._target(rel).write_bytes(data)
+        self.written += 1
+
+    def add_copy(self, rel: str, source: Path, content_hash: str) -> None:
+        """Add a copy of `source`, whose bytes have this hash, comparing the published copy's
+        bytes too; `source` is read only if the new tree does not hold those bytes already."""
+        if self._placed(rel, content_hash, source.stat().st_size, True):
+            return
+        self._target(rel).write_bytes(source.read_bytes())
+        self.written += 1
+
+    def _placed(self, rel: str, content_hash: str, size: int, verify: bool) -> bool:
+        """Record a file of the new site; True if the new tree holds its bytes already."""
         self.manifest.files[rel] = content_hash
-        self.manifest.sizes[rel] = len(data)
+        self.manifest.sizes[rel] = size
         p = self.previous
         published = p is not None and p.files.get(rel) == content_hash
         if published and verify:
             try:
-                published = file_hash(self.out / rel) == content_hash
+                published = self.hash_file(self.out / rel) == content_hash
             except OSError:
                 published = False
         if self._in_base(rel, content_hash, verify):
             self.written += not published  # the public's copy changes all the same
-            return
-        if published and self._keep(rel):
-            return  # same bytes: never rewrite a file that did not change
-        self._target(rel).write_bytes(data)
-        self.written += 1
+            return True
+        return published and self._keep(rel)  # same bytes: never rewrite an unchanged file
 
     def merge(self, share: Manifest, written: int) -> None:
         self.manifest.pages.update(share.pages)
