@@ -72,10 +72,10 @@ def record_text(manifest: Manifest, swap: dict[str, str] | None = None) -> str:
     return json.dumps(record, ensure_ascii=False, indent=0, sort_keys=True)
 
 
-def write_manifest(out: Path, manifest: Manifest) -> None:
+def write_manifest(out: Path, manifest: Manifest, sync: bool = True) -> None:
     from .atomic import write_text
 
-    write_text(manifest_path(out), record_text(manifest))
+    write_text(manifest_path(out), record_text(manifest), sync)
 
 
 def input_stamp(root: Path, drafts: bool) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -179,12 +178,13 @@ def _publish(
     for path in publish.leftovers(out):  # ours, and dead: we hold the lock
         publish.remove(path)
     # A preview updates its private folder in place; any other build switches in a new tree.
-    in_place = state is not None and state.in_place
-    spare = None if in_place or previous is None else publish.take_spare(out)
-    staging, base = spare or (publish.new_staging(out), None)
+    if state is not None and state.in_place:
+        output: Output = InPlace(out, previous, hash_file)
+    else:
+        spare = None if previous is None else publish.take_spare(out)
+        staging, base = spare or (publish.new_staging(out), None)
+        output = Output(out, staging, previous, base, hash_file)
     try:
-        kind = InPlace if in_place else Output
-        output = kind(out, staging, previous, base, hash_file)
         try:
             result.rendered = render_changed(root, project, pages, output, jobs, state)
         except RenderFailure as exc:
@@ -210,7 +210,7 @@ def _publish(
         result.files, result.written = len(output.manifest.files), output.written
         result.lap("publish", started)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        output.discard()
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ class RenderFailure(Exception):
         self.mark, self.message = mark, message
 
 
-def template_problem(exc: jinja2.TemplateError, root: Path) -> RenderFailure:
+def template_problem(exc: Exception, root: Path) -> RenderFailure:
     """Where a template error is, as a project path and line, and what it says."""
     name = getattr(exc, "filename", None) or getattr(exc, "name", None)
     line = getattr(exc, "lineno", None) or 1
@@ -46,7 +47,19 @@ def template_problem(exc: jinja2.TemplateError, root: Path) -> RenderFailure:
             name = Path(name).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             name = f"theme/templates/{name}"
-    return RenderFailure(Mark(name or "theme/templates", line), f"模板错误：{exc.message or exc}")
+    if isinstance(exc, jinja2.TemplateError):
+        message = exc.message or str(exc)
+    else:  # Python's own, raised by an expression of the template (a division by zero, say)
+        message = f"{exc}（{type(exc).__name__}）"
+    return RenderFailure(Mark(name or "theme/templates", line), f"模板错误：{message}")
+
+
+def _drawn(job: Job, root: Path) -> bytes:
+    """The job's page as bytes; RenderFailure naming the template's line if it fails."""
+    try:
+        return job.draw().encode("utf-8")
+    except Exception as exc:
+        raise template_problem(exc, root) from None
 
 
 class Output:
@@ -159,11 +172,22 @@ class Output:
             return True
         return published and self._keep(rel)  # same bytes: never rewrite an unchanged file
 
-    def merge(self, share: Manifest, written: int) -> None:
-        self.manifest.pages.update(share.pages)
-        self.manifest.files.update(share.files)
-        self.manifest.sizes.update(share.sizes)
-        self.written += written
+    def reset(self) -> None:
+        """Start a worker's share: its own record entries, sent back by `share`."""
+        self.manifest, self.written = Manifest(), 0
+
+    def share(self) -> tuple:
+        return self.manifest, self.written
+
+    def merge(self, share: tuple) -> None:
+        manifest, self.written = share[0], self.written + share[1]
+        self.manifest.pages.update(manifest.pages)
+        self.manifest.files.update(manifest.files)
+        self.manifest.sizes.update(manifest.sizes)
+
+    def discard(self) -> None:
+        """Remove what a build left staged (all of it, once the new tree is switched in)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
 
     def publish(self) -> int:
         """Switch the complete new site in; return how many files of the last one it dropped."""
@@ -188,21 +212,44 @@ class InPlace(Output):
     """Updates a private output folder in place: for the preview, whose folder no one else
     reads and which is built afresh whenever the preview starts.
 
-    Changed files are staged, and move into place only once every page has rendered, so a
-    failed build changes nothing; but the folder is not switched whole, which for a whole new
-    tree would cost a folder and a link per page on every save (seconds at 3,000 units).
+    The folder is its own base: it holds what the last build's record says. Changed files are
+    written beside their place under a hidden name, and renamed over it only once every page
+    has rendered, so a failed build changes nothing; but the folder is not switched whole,
+    which for a whole new tree would cost a folder and a link per page on every save (seconds
+    at 3,000 units).
     """
 
-    def _keep(self, rel: str) -> bool:
-        return (self.out / rel).is_file()
+    def __init__(
+        self, out: Path, previous: Manifest | None, hash_file: Callable[[Path], str] = file_hash
+    ) -> None:
+        super().__init__(out, out, previous, previous, hash_file)
+        self.staged: list[str] = []
+        out.mkdir(exist_ok=True)
+
+    def _target(self, rel: str) -> Path:
+        self.staged.append(rel)
+        return super()._target(_beside(rel))
+
+    def reset(self) -> None:
+        super().reset()
+        self.staged = []
+
+    def share(self) -> tuple:
+        return self.manifest, self.written, self.staged
+
+    def merge(self, share: tuple) -> None:
+        super().merge(share)
+        self.staged += share[2]
+
+    def discard(self) -> None:
+        for rel in self.staged:
+            (self.out / _beside(rel)).unlink(missing_ok=True)
 
     def publish(self) -> int:
         """Move the staged files into place, delete what the new site no longer has, record it."""
-        for path in sorted(self.staging.rglob("*")):
-            if path.is_file():
-                target = self.out / path.relative_to(self.staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
+        for rel in self.staged:
+            os.replace(self.out / _beside(rel), self.out / rel)
+        self.staged = []
         removed = 0
         gone = set(self.previous.files) - set(self.manifest.files) if self.previous else set()
         for rel in sorted(gone):
@@ -214,8 +261,14 @@ class InPlace(Output):
                     if parent == self.out or any(parent.iterdir()):
                         break
                     parent.rmdir()
-        write_manifest(self.out, self.manifest)
+        write_manifest(self.out, self.manifest, sync=False)  # a folder rebuilt at every start
         return removed
+
+
+def _beside(rel: str) -> str:
+    """The hidden name a file of the preview is written under before it takes its place."""
+    folder, _, name = rel.rpartition("/")
+    return f"{folder}/.{name}.new" if folder else f".{name}.new"
 
 
 @dataclass(frozen=True)
@@ -236,28 +289,24 @@ def _render_share(jobs: Sequence[Job], output: Output, root: Path, index: int, c
     touches (and the kernel must copy, since even reading a Python object writes its reference
     count) are mostly its own. Interleaving made every worker copy nearly the whole model.
     """
-    output.manifest, output.written = Manifest(), 0
+    output.reset()
     kinds: dict[str, list[Job]] = {}
     for job in jobs:
         kinds.setdefault(job.kind, []).append(job)
     try:
         for group in kinds.values():
             for job in group[len(group) * index // count : len(group) * (index + 1) // count]:
-                output.add(job.path, job.draw().encode("utf-8"), job.fingerprint)
-    except jinja2.TemplateError as exc:
-        failure = template_problem(exc, root)
-        return None, 0, (failure.mark, failure.message)
-    return output.manifest, output.written, None
+                output.add(job.path, _drawn(job, root), job.fingerprint)
+    except RenderFailure as failure:
+        return output.share(), (failure.mark, failure.message)
+    return output.share(), None
 
 
 def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> None:
     """Render every job into the output, over several processes where that pays."""
     if workers < 2 or len(jobs) < PARALLEL_MIN or not hasattr(os, "fork"):
-        try:
-            for job in jobs:
-                output.add(job.path, job.draw().encode("utf-8"), job.fingerprint)
-        except jinja2.TemplateError as exc:
-            raise template_problem(exc, root) from None
+        for job in jobs:
+            output.add(job.path, _drawn(job, root), job.fingerprint)
         return
     # Forked workers inherit the jobs; only their small record entries travel back by pipe.
     import multiprocessing
@@ -281,7 +330,8 @@ def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> Non
     finally:
         for process in processes:
             process.join()
-    for share, written, problem in shares:
+    for share, _ in shares:  # a failed share too: what it staged is discarded with the rest
+        output.merge(share)
+    for _, problem in shares:
         if problem is not None:
             raise RenderFailure(*problem)
-        output.merge(share, written)

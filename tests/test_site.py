@@ -1225,14 +1225,29 @@ def _template_runtime(p: ProjectDir) -> str:
     return _template_line(p, "theme/templates/ranking.html", "{{ no_such_thing.attribute }}")
 
 
+def _template_python_error(p: ProjectDir) -> str:
+    """An expression that Python itself refuses, not Jinja: named the same way."""
+    p.replace(
+        "theme/templates/ranking.html", "点击单位名称可查看每一项得分和考核意见。", "{{ 1 // 0 }}"
+    )
+    return _template_line(p, "theme/templates/ranking.html", "{{ 1 // 0 }}")
+
+
 @pytest.mark.parametrize(
     "breakage",
-    [_score_above_maximum, _template_syntax, _imported_template_syntax, _template_runtime],
+    [
+        _score_above_maximum,
+        _template_syntax,
+        _imported_template_syntax,
+        _template_runtime,
+        _template_python_error,
+    ],
     ids=[
         "score-above-maximum",
         "template-syntax",
         "imported-template-syntax",
         "template-undefined",
+        "template-python-error",
     ],
 )
 def test_failed_build_keeps_the_old_site(site_project: ProjectDir, tmp_path: Path, breakage):
