@@ -12,10 +12,10 @@ from typing import TypeVar
 
 from . import history, views
 from .history import RankChange, Standing
-from .model import FROZEN, ArchivedYear, Category, Correction
+from .model import FROZEN, ArchivedYear, Category, Correction, Unit, Year
 from .render import Page
 from .reuse import Parts
-from .scoring import UnitResult, YearResults
+from .scoring import UnitResult, UnitScore, YearResults
 
 T = TypeVar("T")
 
@@ -117,9 +117,10 @@ class Pages:
     def change(self, year: int, unit: str) -> RankChange | None:
         return self.changes.get((year, unit))
 
-    def kept(self, owner: object, key: tuple, make: Callable[[], T]) -> T:
-        """`make()`, or the part made from the same `owner` and `key` in an earlier build."""
-        return make() if self.parts is None else self.parts.get(owner, key, make)
+    def kept(self, owners: tuple, key: tuple, make: Callable[[], T]) -> T:
+        """`make()`, or the part made from the very same `owners` and an equal `key` in an
+        earlier build (see `reuse.Parts`)."""
+        return make() if self.parts is None else self.parts.get(owners, key, make)
 
     def row(
         self,
@@ -142,7 +143,9 @@ class Pages:
             shown,
         )
         return self.kept(
-            result.score, ("row", *key), lambda: views.row(result, category, columns, change, shown)
+            (result.score,),
+            ("row", *key),
+            lambda: views.row(result, category, columns, change, shown),
         )
 
     def __iter__(self) -> Iterator[Page]:
@@ -185,6 +188,7 @@ class Pages:
         base = str(number)
         data, year = results.data, results.year
         frame = views.frame(results, self.corrections.get(number, ()), self.ahead.get(number))
+        frame = self.kept((), ("frame", frame), lambda: frame)  # plain values: compared by value
         shown = not year.grades_only  # scores are published; else no view holds a single one
         tables = []
         for ranking in results.rankings:
@@ -243,43 +247,29 @@ class Pages:
             # no tick changes no unit page.
             ticks = views.ticks(ordered, ranking.dimension_averages)
             for i, result in enumerate(ordered):
-                unit = result.unit
-                path = f"{base}/units/{unit.id}/index.html"
-                sheet = result.score.sheet
-                rubric = result.score.rubric
-                yield Page(
-                    path,
-                    "unit.html",
-                    views.UnitView(
-                        frame,
-                        self.alternates(path),
-                        unit.id,
-                        unit.name,
-                        unit.group,
-                        unit.tasks,
-                        ranking.category,
-                        table.rows[i],
-                        table.scored,
-                        views.Link(f"rubrics/{rubric.id}/index.html", rubric.title),
-                        rubric.total,
-                        self.kept(
-                            result.score,
-                            ("dimensions", ticks[rubric.id]),
-                            lambda r=result, t=ticks[rubric.id]: views.unit_dimensions(r, dict(t)),
-                        )
-                        if shown
-                        else (),
-                        year.aggregate,
-                        sheet is not None,
-                        sheet.opinion if sheet else None,
-                        sheet.evidence if sheet else (),
-                        bool(year.grades),
-                        year.weight if shown else None,
-                        table.rows[i - 1] if i > 0 else None,
-                        table.rows[i + 1] if i + 1 < len(ordered) else None,
-                    ),
-                    "unit",
+                path = f"{base}/units/{result.unit.id}/index.html"
+                row = table.rows[i]
+                before = table.rows[i - 1] if i > 0 else None
+                after = table.rows[i + 1] if i + 1 < len(ordered) else None
+                at = ticks[result.score.rubric.id]
+                dimensions = (
+                    self.kept(
+                        (result.score,),
+                        ("dimensions", at),
+                        lambda r=result, t=at: views.unit_dimensions(r, dict(t)),
+                    )
+                    if shown
+                    else ()
                 )
+                # The view is made of its owners and values only, so while they are the same
+                # it is the same object, whose digest is kept too.
+                owners = (result.score, result.unit, year, frame, table.category, row, dimensions)
+                owners += (before, after)
+                values = (self.alternates(path), table.scored)
+                view = self.kept(
+                    owners, ("unit", *values), lambda o=owners, v=values: unit_view(*o, *v)
+                )
+                yield Page(path, "unit.html", view, "unit")
         for rubric in data.rubrics.values():
             path = f"{base}/rubrics/{rubric.id}/index.html"
             users = tuple(
@@ -311,3 +301,42 @@ class Pages:
                 views.HistoryView(unit, lines),
                 "history",
             )
+
+
+def unit_view(
+    score: UnitScore,
+    unit: Unit,
+    year: Year,
+    frame: views.YearFrame,
+    category: Category,
+    row: views.Row,
+    dimensions: tuple[views.DimensionRow, ...],
+    before: views.Row | None,
+    after: views.Row | None,
+    alternates: views.Alternates,
+    of: int,
+) -> views.UnitView:
+    """A unit's page, from exactly what `Pages` keeps it by (it reads nothing else)."""
+    sheet, rubric = score.sheet, score.rubric
+    return views.UnitView(
+        frame,
+        alternates,
+        unit.id,
+        unit.name,
+        unit.group,
+        unit.tasks,
+        category,
+        row,
+        of,
+        views.Link(f"rubrics/{rubric.id}/index.html", rubric.title),
+        rubric.total,
+        dimensions,
+        year.aggregate,
+        sheet is not None,
+        sheet.opinion if sheet else None,
+        sheet.evidence if sheet else (),
+        bool(year.grades),
+        None if year.grades_only else year.weight,
+        before,
+        after,
+    )

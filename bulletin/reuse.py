@@ -18,21 +18,24 @@ from .scoring import UnitResult, UnitScore, YearResults, assess_year, rank_year,
 
 
 class Parts:
-    """Parts of views made from an object (a unit's score), kept while that object is reused.
+    """Parts of views made from objects (a unit's score, its row), kept while those very
+    objects are reused.
 
+    `owners` are compared by identity (an entry holds them, so their ids stay theirs), `key`
+    by value: plain values only, no Decimal (4.50 == 4.5, but the two are shown differently).
     An entry lives as long as builds keep asking for it: what one build did not use is dropped
     when the next one starts (`next_build`).
     """
 
     def __init__(self) -> None:
-        self.kept: dict[tuple, tuple[object, Any]] = {}
-        self.used: dict[tuple, tuple[object, Any]] = {}
+        self.kept: dict[tuple, tuple[tuple, Any]] = {}
+        self.used: dict[tuple, tuple[tuple, Any]] = {}
 
-    def get(self, owner: object, key: tuple, make: Callable[[], Any]) -> Any:
-        full = (id(owner), *key)
+    def get(self, owners: tuple, key: tuple, make: Callable[[], Any]) -> Any:
+        full = (key, tuple(map(id, owners)))
         hit = self.used.get(full) or self.kept.get(full)
-        if hit is None or hit[0] is not owner:
-            hit = (owner, make())
+        if hit is None or any(a is not b for a, b in zip(hit[0], owners, strict=True)):
+            hit = (owners, make())
         self.used[full] = hit
         return hit[1]
 
@@ -56,7 +59,7 @@ class BuildState:
     def record(self, result: UnitResult, scores: bool) -> str:
         """`opendata.record_json`, kept while the unit's score and result are the same."""
         key = ("json", *result_key(result), scores)
-        return self.parts.get(result.score, key, lambda: opendata.record_json(result, scores))
+        return self.parts.get((result.score,), key, lambda: opendata.record_json(result, scores))
 
     def row(self, result: UnitResult, *columns: object) -> list[str]:
         """A unit's results.csv row, kept likewise for the same columns."""
@@ -65,7 +68,7 @@ class BuildState:
             *result_key(result),
             *(tuple(c) if isinstance(c, list) else c for c in columns),
         )
-        return self.parts.get(result.score, key, lambda: opendata.row(result, *columns))
+        return self.parts.get((result.score,), key, lambda: opendata.row(result, *columns))
 
     def assess(self, data: YearData) -> YearResults:
         """`assess_year`, scoring again only units whose unit, rubric, sheet or method changed."""

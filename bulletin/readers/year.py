@@ -41,9 +41,14 @@ OPTIONAL = (
 
 
 def read_year(fs: Files, path: Path, number: int) -> Year | None:
+    """A year's settings; in the preview, the very same object while year.yaml is unchanged."""
     node = fs.yaml(path)
     if node is None:
         return None
+    return fs.derive("year", path, (node, number), _year, fs, node, number)
+
+
+def _year(fs: Files, node: Node, number: int) -> Year | None:
     r = fs.report
     f = fields(node, r, "年度设置", REQUIRED, OPTIONAL)
     if f is None or not set(REQUIRED) <= f.keys():
