@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 
-from .model import DRAFT, FROZEN, PUBLISHED, Rubric, SiteConfig, TextPage
+from .model import DRAFT, FROZEN, PUBLISHED, Rubric, SiteConfig, TextPage, Year
 from .scoring import UnitResult, YearResults, decimal_text, rank_text
-from .xlsx import BOLD, HEAD, PLAIN, WRAP, Sheet, sheet_title, workbook
+from .xlsx import BOLD, HEAD, PLAIN, WRAP, Sheet, row_xml, sheet_title, workbook
+
+# A unit's row, or the one made from the very same owners and an equal key before (the
+# preview's reuse.Parts.get); by default made afresh.
+Kept = Callable[[tuple, tuple, Callable[[], str]], str]
+
+
+def _fresh(owners: tuple, key: tuple, make: Callable[[], str]) -> str:
+    return make()
+
 
 GUIDE = "说明"
 
@@ -36,32 +45,44 @@ SCORE_COLUMNS = (4, 6)  # 得分, 折算分: left out when a year publishes grad
 
 
 def category_sheet(
-    sheet: Sheet, results: list[UnitResult], weight: Decimal | None, scores: bool = True
+    sheet: Sheet, results: list[UnitResult], year: Year, kept: Kept = _fresh
 ) -> None:
+    scores = not year.grades_only
     keep = [i for i in range(len(CATEGORY_COLUMNS)) if scores or i not in SCORE_COLUMNS]
     titles = [title for title, _ in CATEGORY_COLUMNS]
-    if weight is not None:
-        titles[6] = f"折算分（权重{decimal_text(weight)}）"
+    if year.weight is not None:
+        titles[6] = f"折算分（权重{decimal_text(year.weight)}）"
     widths = [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40]
     _header(sheet, [titles[i] for i in keep], [widths[i] for i in keep])
     for r in results:
-        values = [
-            r.rank,
-            rank_text(r.rank, r.tied),
-            r.unit.name,
-            r.unit.id,
-            r.total,
-            r.grade,
-            r.weighted,
-            "是" if r.commended else "",
-            r.commendation_reason,
-            "是" if r.rectify else "",
-            r.rectification_reason,
-        ]
-        sheet.add([values[i] for i in keep])
+        row = len(sheet.rows) + 1
+        key = ("xlsx-category", row, r.rank, r.tied, r.grade, r.commended, r.rectify)
+        key += (r.commendation_reason, r.rectification_reason)
+        sheet.add_xml(
+            kept((r.score, r.unit, year), key, lambda r=r, n=row: _category_row(r, n, keep))
+        )
 
 
-def rubric_sheet(sheet: Sheet, rubric: Rubric, results: list[UnitResult]) -> None:
+def _category_row(r: UnitResult, row: int, keep: list[int]) -> str:
+    values = [
+        r.rank,
+        rank_text(r.rank, r.tied),
+        r.unit.name,
+        r.unit.id,
+        r.total,
+        r.grade,
+        r.weighted,
+        "是" if r.commended else "",
+        r.commendation_reason,
+        "是" if r.rectify else "",
+        r.rectification_reason,
+    ]
+    return row_xml(row, [values[i] for i in keep])
+
+
+def rubric_sheet(
+    sheet: Sheet, rubric: Rubric, results: list[UnitResult], kept: Kept = _fresh
+) -> None:
     """Every unit of the rubric, one column per dimension subtotal and per item."""
     columns: list[tuple[str, str]] = []  # (title, dimension or item id)
     for index, d in enumerate(rubric.dimensions, 1):
@@ -78,14 +99,19 @@ def rubric_sheet(sheet: Sheet, rubric: Rubric, results: list[UnitResult]) -> Non
     ]
     _header(sheet, head, [26, 12, 10, *([14] * len(columns))])
     sheet.heights[1] = 90
-    for r in results:
-        if not r.scored:
-            sheet.add([r.unit.name, r.unit.id, "尚未评分", *([None] * len(columns))])
-            continue
-        # Subtotals by dimension id, item scores by item id: ids are distinct within a rubric.
-        values = {d.dimension.id: d.subtotal for d in r.score.dimensions}
-        values.update((i.item.id, i.score) for d in r.score.dimensions for i in d.items)
-        sheet.add([r.unit.name, r.unit.id, r.total, *(values.get(key) for key in keys)])
+    for r in results:  # its rubric is its score's: the score decides the whole row
+        row = len(sheet.rows) + 1
+        make = lambda r=r, n=row: _rubric_row(r, n, keys)  # noqa: E731
+        sheet.add_xml(kept((r.score, r.unit), ("xlsx-rubric", row), make))
+
+
+def _rubric_row(r: UnitResult, row: int, keys: list[str]) -> str:
+    if not r.scored:
+        return row_xml(row, [r.unit.name, r.unit.id, "尚未评分", *([None] * len(keys))])
+    # Subtotals by dimension id, item scores by item id: ids are distinct within a rubric.
+    values = {d.dimension.id: d.subtotal for d in r.score.dimensions}
+    values.update((i.item.id, i.score) for d in r.score.dimensions for i in d.items)
+    return row_xml(row, [r.unit.name, r.unit.id, r.total, *(values.get(key) for key in keys)])
 
 
 def guide_sheet(
@@ -139,7 +165,7 @@ def guide_sheet(
         sheet.add([key or None, value or None], [BOLD, BOLD] if heading else [PLAIN, WRAP])
 
 
-def results_xlsx(results: YearResults, site: SiteConfig) -> bytes:
+def results_xlsx(results: YearResults, site: SiteConfig, kept: Kept = _fresh) -> bytes:
     """The year's results workbook as reproducible bytes (timestamps = the bulletin's date)."""
     data = results.data
     guide = Sheet(GUIDE)
@@ -149,14 +175,14 @@ def results_xlsx(results: YearResults, site: SiteConfig) -> bytes:
     scores = not data.year.grades_only
     for ranking in results.rankings:
         sheet = Sheet(sheet_title(ranking.category.title, taken))
-        category_sheet(sheet, list(ranking.results), data.year.weight, scores)
+        category_sheet(sheet, list(ranking.results), data.year, kept)
         sheets.append(sheet)
         what = "得分、等级、折算分" if scores else "等级"
         listed.append((sheet.title, f"{ranking.category.title}类：各单位名次、{what}、表彰和整改"))
     for rubric in data.rubrics.values() if scores else ():
         sheet = Sheet(sheet_title(rubric.short_title or rubric.id, taken))
         members = [r for r in results.units if r.unit.rubric == rubric.id]
-        rubric_sheet(sheet, rubric, members)
+        rubric_sheet(sheet, rubric, members, kept)
         sheets.append(sheet)
         listed.append((sheet.title, f"“{rubric.title}”各评分项的得分"))
     guide_sheet(guide, results, site, data.bulletin, data.date, listed)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import opendata
+from . import opendata, search
 from .cache import FileHashes, ParseCache
 from .model import YearData
 from .scoring import UnitResult, UnitScore, YearResults, assess_year, rank_year, score_unit
@@ -69,6 +69,11 @@ class BuildState:
             *(tuple(c) if isinstance(c, list) else c for c in columns),
         )
         return self.parts.get((result.score,), key, lambda: opendata.row(result, *columns))
+
+    def search_text(self, result: UnitResult) -> str:
+        """`search.unit_text`, kept while the unit, its score and its reasons are the same."""
+        key = ("search", result.commendation_reason, result.rectification_reason)
+        return self.parts.get((result.score, result.unit), key, lambda: search.unit_text(result))
 
     def assess(self, data: YearData) -> YearResults:
         """`assess_year`, scoring again only units whose unit, rubric, sheet or method changed."""

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .history import Standing, standings
-from .scoring import YearResults, decimal_text
+from .scoring import UnitResult, YearResults, decimal_text
 
 PATH = "search/index.js"
 HEAD = "/* 站内搜索索引，由 build.py 生成，请勿手工修改。 */\n"
@@ -34,7 +34,7 @@ def plain(markdown: str) -> str:
     return _SPACE.sub(" ", _MARKUP.sub(" ", _LINK.sub(r"\1", markdown))).strip()
 
 
-def unit_text(result) -> str:
+def unit_text(result: UnitResult) -> str:
     """What a unit's page says that people may search for besides its name."""
     parts = list(result.unit.tasks)
     sheet = result.score.sheet
@@ -67,8 +67,13 @@ def search_files(
     years: Sequence[YearResults],
     archived: Sequence[Standing] = (),
     archived_titles: dict[int, str] | None = None,
+    text: Callable[[UnitResult], str] | None = None,
 ) -> dict[str, str]:
-    """The index of the whole site, by path; `archived` are frozen years' published results."""
+    """The index of the whole site, by path; `archived` are frozen years' published results.
+
+    `text`: `unit_text`, or the preview's copy that keeps each unit's text (reuse.BuildState).
+    """
+    text = text or unit_text
     entries: dict[int, dict] = {}
     texts: dict[int, dict[str, list[str]]] = {}
     for y in years:
@@ -94,7 +99,7 @@ def search_files(
             "docs": docs,
             "text": True,
         }
-        texts[number] = {"units": [unit_text(r) for r in y.units], "docs": doc_texts}
+        texts[number] = {"units": [text(r) for r in y.units], "docs": doc_texts}
     for s in archived:  # names, categories and ranks only: that is what an archive keeps
         if s.year not in entries:
             title = (archived_titles or {}).get(s.year, f"{s.year}年度")

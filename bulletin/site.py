@@ -192,7 +192,7 @@ def _publish(
             return result
         started = result.lap("render", started)
         add_data_files(result.years, output, project.site, state)
-        add_search_index(result.years, archives, output)
+        add_search_index(result.years, archives, output, state)
         add_static_files(root / "theme", result.years, output)
         add_archived_files(root, archives, output)
         output.manifest.stamp = stamp
@@ -289,13 +289,19 @@ def data_files(
 ) -> dict[str, bytes]:
     """A year's open data, by file name: as a build publishes it and as a freeze archives it.
 
-    The preview keeps each unit's JSON text and CSV row while its score and result are the same.
+    The preview keeps each unit's JSON text, CSV row and workbook rows while its score and result
+    are the same.
     """
-    record, row = (state.record, state.row) if state is not None else (opendata.record_json, None)
+    if state is None:
+        return {
+            "results.json": opendata.results_json(year, opendata.record_json).encode("utf-8"),
+            "results.csv": opendata.results_csv(year).encode("utf-8"),
+            "results.xlsx": results_xlsx(year, site),
+        }
     return {
-        "results.json": opendata.results_json(year, record).encode("utf-8"),
-        "results.csv": opendata.results_csv(year, row).encode("utf-8"),
-        "results.xlsx": results_xlsx(year, site),
+        "results.json": opendata.results_json(year, state.record).encode("utf-8"),
+        "results.csv": opendata.results_csv(year, state.row).encode("utf-8"),
+        "results.xlsx": results_xlsx(year, site, state.parts.get),
     }
 
 
@@ -307,10 +313,13 @@ def add_data_files(
             output.add(f"{year.year.number}/{name}", data)
 
 
-def add_search_index(years: list[YearResults], archives: Archives, output: Output) -> None:
+def add_search_index(
+    years: list[YearResults], archives: Archives, output: Output, state: BuildState | None
+) -> None:
     """One index of every year at the site's root: never in a year's folder, so never archived."""
     titles = {a.year: a.bulletin_title for a in archives.current}
-    for path, text in search.search_files(years, archives.standings, titles).items():
+    kept = state.search_text if state else None
+    for path, text in search.search_files(years, archives.standings, titles, kept).items():
         output.add(path, text.encode("utf-8"))
 
 

@@ -8,6 +8,7 @@ timestamps and entry order). openpyxl still writes and reads the score sheets (s
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -61,13 +62,18 @@ def column_letter(index: int) -> str:
 @dataclass
 class Sheet:
     title: str
-    rows: list[tuple[list[Value], list[int] | int]] = field(default_factory=list)  # values, styles
+    # (values, styles), or a row's XML made by `row_xml` for its place
+    rows: list[tuple[list[Value], list[int] | int] | str] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
     heights: dict[int, float] = field(default_factory=dict)  # 1-based row -> points
     frozen_rows: int = 0
 
     def add(self, values: list[Value], style: list[int] | int = PLAIN) -> None:
         self.rows.append((values, style))
+
+    def add_xml(self, xml: str) -> None:
+        """A row made by `row_xml` for the place it takes (row len(rows) + 1)."""
+        self.rows.append(xml)
 
 
 def _text(value: str) -> str:
@@ -93,33 +99,41 @@ def _sheet_xml(sheet: Sheet) -> str:
         )
         parts.append(f"<cols>{cols}</cols>")
     parts.append("<sheetData>")
-    width = max((len(values) for values, _ in sheet.rows), default=0)
-    letters = [column_letter(i) for i in range(1, width + 1)]
-    for r, (values, style) in enumerate(sheet.rows, 1):
-        styles = style if isinstance(style, list) else [style] * len(values)
-        height = sheet.heights.get(r)
-        cells = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
-        for letter, value, st in zip(
-            letters, values, styles, strict=False
-        ):  # one loop, no call per cell
-            s = f' s="{st}"' if st else ""
-            if value is None:
-                if st:
-                    cells.append(f'<c r="{letter}{r}"{s}/>')
-            elif type(value) is str:
-                cells.append(
-                    f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
-                )
-            elif type(value) is Decimal:
-                cells.append(f'<c r="{letter}{r}"{s}><v>{value:f}</v></c>')
-            elif type(value) is int:
-                cells.append(f'<c r="{letter}{r}"{s}><v>{value}</v></c>')
-            else:
-                raise TypeError(f"an .xlsx cell holds text or a number, not {type(value).__name__}")
-        cells.append("</row>")
-        parts.append("".join(cells))
+    for r, row in enumerate(sheet.rows, 1):
+        parts.append(row if type(row) is str else row_xml(r, *row, sheet.heights.get(r)))
     parts.append("</sheetData></worksheet>")
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=4)
+def _letters(width: int) -> tuple[str, ...]:
+    return tuple(column_letter(i) for i in range(1, width + 1))
+
+
+def row_xml(
+    r: int, values: list[Value], style: list[int] | int = PLAIN, height: float | None = None
+) -> str:
+    """Row `r` of a sheet (1-based) as XML."""
+    styles = style if isinstance(style, list) else [style] * len(values)
+    letters = _letters(len(values))
+    cells = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
+    for letter, value, st in zip(letters, values, styles, strict=False):  # no call per cell
+        s = f' s="{st}"' if st else ""
+        if value is None:
+            if st:
+                cells.append(f'<c r="{letter}{r}"{s}/>')
+        elif type(value) is str:
+            cells.append(
+                f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+            )
+        elif type(value) is Decimal:
+            cells.append(f'<c r="{letter}{r}"{s}><v>{value:f}</v></c>')
+        elif type(value) is int:
+            cells.append(f'<c r="{letter}{r}"{s}><v>{value}</v></c>')
+        else:
+            raise TypeError(f"an .xlsx cell holds text or a number, not {type(value).__name__}")
+    cells.append("</row>")
+    return "".join(cells)
 
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
