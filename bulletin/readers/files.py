@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -95,9 +96,14 @@ class Files:
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
+        self._prefix = os.path.join(str(self.root), "")  # the root with its separator
 
     def rel(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+        """The path inside the project, with "/" (every path read is one of the project's)."""
+        text = str(path)
+        if not text.startswith(self._prefix):
+            return path.relative_to(self.root).as_posix()  # says what is wrong
+        return text[len(self._prefix) :].replace(os.sep, "/")
 
     def safe(self, path: Path) -> bool:
         """Refuse a file that is (or passes through) a link to somewhere outside the project."""
@@ -107,9 +113,10 @@ class Files:
             if folder is None:
                 folder = path.parent.resolve().is_relative_to(self.root)
                 self._safe_folders[path.parent] = folder
-            link = path.is_symlink()
+            mode = os.lstat(path).st_mode
+            link = stat.S_ISLNK(mode)
             inside = folder and (not link or path.resolve().is_relative_to(self.root))
-            if inside and not stat.S_ISREG(path.stat().st_mode):
+            if inside and not stat.S_ISREG(os.stat(path).st_mode if link else mode):
                 return False  # a pipe or a device would hang the read: `inputs` reports it
         except OSError:
             inside = False
@@ -128,12 +135,17 @@ class Files:
 
     def listing(self, folder: Path, suffix: str) -> list[Path]:
         """The files of a folder with this suffix, sorted; a mistyped `.yml` is reported."""
-        if not folder.is_dir():
+        try:
+            # in the order of sorted Paths: on Windows, letter case aside
+            entries = sorted(os.scandir(folder), key=lambda e: os.path.normcase(e.name))
+        except (NotADirectoryError, FileNotFoundError):
             return []
         found = []
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or path.is_dir() or bad_name(path.name):
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") or bad_name(name) or entry.is_dir():
                 continue  # a name that cannot be shown is reported by `inputs`
+            path = folder / name
             if path.suffix == suffix:
                 found.append(path)
             elif suffix == ".yaml" and path.suffix in (".yml", ".YAML", ".Yaml"):
