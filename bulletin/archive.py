@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,14 +37,34 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def files_under(folder: Path) -> dict[str, Path]:
+    """Every file under `folder` by posix path inside it, as `sorted(folder.rglob("*"))` lists
+    them (a linked folder is not entered), with a scan of each folder instead of a stat per file."""
+    found: dict[str, Path] = {}
+
+    def walk(path: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(path))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, f"{prefix}{entry.name}/")
+            elif entry.is_file():
+                found[prefix + entry.name] = Path(entry.path)
+
+    walk(str(folder), "")
+    order = sorted(found, key=lambda rel: [os.path.normcase(part) for part in rel.split("/")])
+    return {rel: found[rel] for rel in order}
+
+
 def source_files(root: Path, year: int) -> dict[str, Path]:
     """The project files a year's pages are made from: its data, its texts, the site settings."""
     found = {"content/site.yaml": root / "content" / "site.yaml"}
     for top in DATA_FOLDERS:
-        folder = root / top / str(year)
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file() and not path.name.startswith("."):
-                found[path.relative_to(root).as_posix()] = path
+        for rel, path in files_under(root / top / str(year)).items():
+            if not path.name.startswith("."):
+                found[f"{top}/{year}/{rel}"] = path
     return found
 
 
@@ -85,11 +106,10 @@ def manifest_text(archived: ArchivedYear) -> str:
 
 def files_of(folder: Path) -> dict[str, Path]:
     """Every file of an archive folder except its manifest, by posix path inside it."""
-    return {
-        p.relative_to(folder).as_posix(): p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.relative_to(folder).as_posix() not in (MANIFEST, signing.SIGNATURE)
-    }
+    found = files_under(folder)
+    found.pop(MANIFEST, None)
+    found.pop(signing.SIGNATURE, None)
+    return found
 
 
 def read_manifest(folder: Path, rel: str, report: Report, name: str = "") -> ArchivedYear | None:
