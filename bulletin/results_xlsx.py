@@ -10,7 +10,7 @@ from .scoring import UnitResult, YearResults, decimal_text, rank_text
 from .xlsx import BOLD, HEAD, PLAIN, WRAP, Sheet, row_xml, sheet_title, workbook
 
 # A unit's row, or the one made from the very same owners and an equal key before (the
-# preview's reuse.Parts.get); by default made afresh.
+# preview's reuse.Parts.get); without one, made afresh.
 Kept = Callable[[tuple, tuple, Callable[[], str]], str]
 
 
@@ -101,8 +101,8 @@ def rubric_sheet(
     sheet.heights[1] = 90
     for r in results:  # its rubric is its score's: the score decides the whole row
         row = len(sheet.rows) + 1
-        make = lambda r=r, n=row: _rubric_row(r, n, keys)  # noqa: E731
-        sheet.add_xml(kept((r.score, r.unit), ("xlsx-rubric", row), make))
+        key = ("xlsx-rubric", row)
+        sheet.add_xml(kept((r.score, r.unit), key, lambda r=r, n=row: _rubric_row(r, n, keys)))
 
 
 def _rubric_row(r: UnitResult, row: int, keys: list[str]) -> str:
@@ -165,8 +165,9 @@ def guide_sheet(
         sheet.add([key or None, value or None], [BOLD, BOLD] if heading else [PLAIN, WRAP])
 
 
-def results_xlsx(results: YearResults, site: SiteConfig, kept: Kept = _fresh) -> bytes:
+def results_xlsx(results: YearResults, site: SiteConfig, kept: Kept | None = None) -> bytes:
     """The year's results workbook as reproducible bytes (timestamps = the bulletin's date)."""
+    kept = kept or _fresh
     data = results.data
     guide = Sheet(GUIDE)
     sheets = [guide]

@@ -292,16 +292,13 @@ def data_files(
     The preview keeps each unit's JSON text, CSV row and workbook rows while its score and result
     are the same.
     """
-    if state is None:
-        return {
-            "results.json": opendata.results_json(year, opendata.record_json).encode("utf-8"),
-            "results.csv": opendata.results_csv(year).encode("utf-8"),
-            "results.xlsx": results_xlsx(year, site),
-        }
+    record, row, kept = (
+        (state.record, state.row, state.parts.get) if state else (opendata.record_json, None, None)
+    )
     return {
-        "results.json": opendata.results_json(year, state.record).encode("utf-8"),
-        "results.csv": opendata.results_csv(year, state.row).encode("utf-8"),
-        "results.xlsx": results_xlsx(year, site, state.parts.get),
+        "results.json": opendata.results_json(year, record).encode("utf-8"),
+        "results.csv": opendata.results_csv(year, row).encode("utf-8"),
+        "results.xlsx": results_xlsx(year, site, kept),
     }
 
 
