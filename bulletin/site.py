@@ -120,8 +120,7 @@ def _build(
     started = time.perf_counter()
     # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
     project, report = load_project(root, cache=state.cache if state else None)
-    hash_file = state.hashes if state else file_hash
-    archives = archive.check_archives(root, project, report, hash_file)
+    archives = archive.check_archives(root, project, report, hash_file(state))
     if not drafts:
         quiet_drafts(project, report)
     if not allow_future:
@@ -149,8 +148,7 @@ def _build(
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with publish.locked(out):
-            args = (project, archives, pages, result, stamp, previous, jobs, state, hash_file)
-            args += (started,)
+            args = (project, archives, pages, result, stamp, previous, jobs, state, started)
             return _publish(root, out, *args)
     except publish.Busy:
         report.error(
@@ -170,7 +168,6 @@ def _publish(
     previous: Manifest | None,
     jobs: int,
     state: BuildState | None,
-    hash_file: archive.HashFile,
     started: float,
 ) -> BuildResult:
     """Build the complete new site beside the output folder, then switch it in whole."""
@@ -179,11 +176,11 @@ def _publish(
         publish.remove(path)
     # A preview updates its private folder in place; any other build switches in a new tree.
     if state is not None and state.in_place:
-        output: Output = InPlace(out, previous, hash_file)
+        output: Output = InPlace(out, previous, hash_file(state))
     else:
         spare = None if previous is None else publish.take_spare(out)
         staging, base = spare or (publish.new_staging(out), None)
-        output = Output(out, staging, previous, base, hash_file)
+        output = Output(out, staging, previous, base, hash_file(state))
     try:
         try:
             result.rendered = render_changed(root, project, pages, output, jobs, state)
@@ -215,6 +212,11 @@ def _publish(
 
 
 # -- the steps ---------------------------------------------------------------------------------
+
+
+def hash_file(state: BuildState | None) -> archive.HashFile:
+    """How a build hashes archived and published files: the preview remembers them by stat."""
+    return state.hashes if state is not None else file_hash
 
 
 def quiet_drafts(project: Project, report: Report) -> None:
