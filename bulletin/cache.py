@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import source
+from . import source, textfile
 from .problems import Problem, Report
 
 
@@ -20,7 +20,7 @@ class ParseCache:
     """
 
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[bytes, source.Node | source.ParseFailure]] = {}
+        self.entries: dict[str, tuple[bytes, source.Node | textfile.ParseFailure]] = {}
         # Derived from parsed files: (what it was made from, the result, the problems it raised).
         # A parsed file's nodes are the same objects while its bytes are unchanged, so "made
         # from the same objects" is an identity check, and everything downstream is reused.
@@ -52,11 +52,11 @@ class ParseCache:
             result = entry[1]
         else:
             try:
-                result = source.parse(source.decode(data, rel), rel)
-            except source.ParseFailure as exc:
+                result = source.parse(textfile.decode(data, rel), rel)
+            except textfile.ParseFailure as exc:
                 result = exc
             self.entries[rel] = (digest, result)
-        if isinstance(result, source.ParseFailure):
+        if isinstance(result, textfile.ParseFailure):
             result.report(report)
             return None
         return result

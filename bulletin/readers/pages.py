@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .. import source, values
+from .. import source, textfile, values
 from ..model import TextPage
 from ..problems import Mark
 from ..source import Node
@@ -40,8 +40,8 @@ def read_page(fs: Files, path: Path, pending: Pending | None = None) -> TextPage
         r.error(Mark(rel), f"页面文件名“{path.name}”不合规范：只能用小写英文字母、数字和连字符。")
         return None
     try:
-        text = source.read_text(path, rel)
-    except source.ParseFailure as exc:
+        text = textfile.read_text(path, rel)
+    except textfile.ParseFailure as exc:
         exc.report(r)
         return None
     meta: dict[str, Node] = {}
@@ -58,7 +58,7 @@ def read_page(fs: Files, path: Path, pending: Pending | None = None) -> TextPage
         if front.strip():
             try:
                 node = source.parse(front, rel, line_offset=1)
-            except source.ParseFailure as exc:
+            except textfile.ParseFailure as exc:
                 r.error(exc.mark, exc.message)
                 return None
             found = fields(node, r, "页首信息", (), FRONT_MATTER)
