@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .scoring import YearResults
+from .model import Year
+from .scoring import UnitResult, YearResults
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +49,24 @@ class RankChange:
 def standings(results: YearResults) -> list[Standing]:
     year = results.year
     titles = {c.id: c.title for c in year.categories}
-    return [
-        Standing(
-            year.number,
-            r.unit.id,
-            r.unit.name,
-            r.unit.category,
-            titles.get(r.unit.category, r.unit.category),
-            r.scored,
-            None if year.grades_only else r.total,
-            r.score.rubric.total,
-            r.rank,
-            r.tied,
-            r.grade,
-        )
-        for r in results.units
-    ]
+    return [standing(results.year, titles, r) for r in results.units]
+
+
+def standing(year: Year, titles: dict[str, str], r: UnitResult) -> Standing:
+    """A unit's standing in a year built now; `titles`: the year's category titles by id."""
+    return Standing(
+        year.number,
+        r.unit.id,
+        r.unit.name,
+        r.unit.category,
+        titles.get(r.unit.category, r.unit.category),
+        r.scored,
+        None if year.grades_only else r.total,
+        r.score.rubric.total,
+        r.rank,
+        r.tied,
+        r.grade,
+    )
 
 
 def rank_changes(by_year: dict[int, dict[str, Standing]]) -> dict[tuple[int, str], RankChange]:

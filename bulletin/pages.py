@@ -73,7 +73,7 @@ class Pages:
         self.ahead = ahead or {}  # published years shown before their date, in a preview
         self.archived = [a for a in archived if a.current]
         self.corrections = corrections or {}
-        live = [s for y in self.years for s in history.standings(y)]
+        live = [s for y in self.years for s in self.standings(y)]
         self.by_year = history.index([*live, *archived_standings])
         self.changes = history.rank_changes(self.by_year)
         entries = [
@@ -121,6 +121,21 @@ class Pages:
         """`make()`, or the part made from the very same `owners` and an equal `key` in an
         earlier build (see `reuse.Parts`)."""
         return make() if self.parts is None else self.parts.get(owners, key, make)
+
+    def standings(self, results: YearResults) -> list[Standing]:
+        """`history.standings`, each kept while the unit's score and result are the same, so
+        that the unit's history page is the same view (and digest) while its years are."""
+        year = results.year
+        titles = {c.id: c.title for c in year.categories}
+        number, hidden = year.number, year.grades_only
+        return [
+            self.kept(
+                (r.score,),
+                ("standing", number, hidden, titles.get(r.unit.category), r.rank, r.tied, r.grade),
+                lambda r=r: history.standing(year, titles, r),
+            )
+            for r in results.units
+        ]
 
     def row(
         self,
@@ -177,7 +192,8 @@ class Pages:
         groups: dict[str, list[views.SiteUnit]] = {}
         for u in sorted(units, key=lambda u: order.get(u.category, len(order))):
             groups.setdefault(u.category, []).append(u)
-        view = views.SiteUnitsView(tuple((c, tuple(us)) for c, us in groups.items()))
+        grouped = tuple((c, tuple(us)) for c, us in groups.items())  # plain values only
+        view = self.kept((), ("site-units", grouped), lambda: views.SiteUnitsView(grouped))
         yield Page("units/index.html", "site_units.html", view, "site")
         listed = tuple(y.year.number for y in self.years)
         yield Page("search/index.html", "search.html", views.SearchView(years, listed), "site")
@@ -201,9 +217,13 @@ class Pages:
             scored = sum(1 for r in rows if r.scored)
             has_changes = any(r.change for r in rows)
             average = ranking.average if shown else None
+            values = (columns, average, averages, scored, has_changes, shown)
+            # Decimals by repr: equal values written differently are shown differently
             tables.append(
-                views.Table(
-                    ranking.category, rows, columns, average, averages, scored, has_changes, shown
+                self.kept(
+                    (ranking.category, *rows),
+                    ("table", repr(values)),
+                    lambda c=ranking.category, r=rows, v=values: views.Table(c, r, *v),
                 )
             )
         by_unit = {r.id: r for t in tables for r in t.rows}
@@ -278,7 +298,12 @@ class Pages:
                 if r.unit.rubric == rubric.id
             )
             conditions = views.conditions(rubric, year.attribute_labels)
-            view = views.RubricView(frame, self.alternates(path), rubric, users, conditions)
+            values = (self.alternates(path), users, conditions)  # plain values only
+            view = self.kept(
+                (frame, rubric),
+                ("rubric", *values),
+                lambda r=rubric, v=values: views.RubricView(frame, v[0], r, v[1], v[2]),
+            )
             yield Page(path, "rubric.html", view, "rubric")
         for page in data.pages:
             path = f"{base}/pages/{page.slug}/index.html"
@@ -289,18 +314,30 @@ class Pages:
     def history_pages(self) -> Iterator[Page]:
         for unit, rows in history.histories(self.by_year).items():
             pages = self.by_kind.get(f"units:{unit}", {})
-            lines = tuple(
-                views.HistoryLine(
-                    year, standing, pages.get(year) if standing else None, self.change(year, unit)
-                )
+            standings = tuple(standing for _, standing in rows)
+            links = tuple(
+                (year, pages.get(year) if standing else None, self.change(year, unit))
                 for year, standing in rows
             )
-            yield Page(
-                f"units/{unit}/index.html",
-                "history.html",
-                views.HistoryView(unit, lines),
-                "history",
+            view = self.kept(
+                standings,
+                ("history", unit, links),
+                lambda s=standings, u=unit, k=links: history_view(u, s, k),
             )
+            yield Page(f"units/{unit}/index.html", "history.html", view, "history")
+
+
+def history_view(
+    unit: str,
+    standings: tuple[Standing | None, ...],
+    links: tuple[tuple[int, str | None, RankChange | None], ...],
+) -> views.HistoryView:
+    """A unit's history page, from exactly what `Pages` keeps it by."""
+    lines = tuple(
+        views.HistoryLine(year, standing, href, change)
+        for standing, (year, href, change) in zip(standings, links, strict=True)
+    )
+    return views.HistoryView(unit, lines)
 
 
 def unit_view(

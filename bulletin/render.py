@@ -171,35 +171,47 @@ class Digests:
     """Digests of view objects, each made once and kept by identity while the object lives.
 
     A view's digest covers every field its `repr` shows, recursively (what its template can
-    reach), the same as digesting its repr. A part shared by many pages (a year's frame, a
-    unit's row in three tables) is digested once; a small part of plain values (an item's row)
-    is written out in its parent's digest instead; the preview keeps the digests of the parts it
-    reuses from build to build (`reuse.BuildState`).
+    reach), the same as digesting its repr. Each part is written out once per object: a part
+    shared by many pages (a year's frame, a unit's row in three tables) is digested once, a
+    small part of plain values (an item's row) is written out in its parent's digest instead,
+    and the preview keeps what it wrote of the parts it reuses from build to build
+    (`reuse.BuildState`). What a part becomes depends on its value alone, never on which page
+    met it first.
     """
 
-    def __init__(self, kept: dict[int, tuple[object, bytes]] | None = None) -> None:
+    def __init__(self, kept: dict[int, tuple[object, object]] | None = None) -> None:
         self.kept = kept if kept is not None else {}
-        self.used: dict[int, tuple[object, bytes]] = {}
+        self.used: dict[int, tuple[object, object]] = {}  # holds each object, so ids stay theirs
+        self.plain: dict[int, tuple[object, bytes]] = {}
 
     def of(self, obj: object) -> bytes:
-        key = id(obj)
-        hit = self.used.get(key) or self.kept.get(key)
-        if hit is not None and hit[0] is obj:
-            self.used[key] = hit
-            return hit[1]
-        name, values = _values(obj)
-        parts = (name, *map(self._part, values))
-        value = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).digest()
-        self.used[key] = (obj, value)
-        return value
+        part = self._part(obj)
+        if type(part) is bytes:
+            return part
+        # a view of plain values (the site's settings): digested once per build
+        found = self.plain.get(id(obj))
+        if found is None or found[0] is not obj:
+            found = obj, hashlib.blake2b(repr(part).encode("utf-8"), digest_size=16).digest()
+            self.plain[id(obj)] = found
+        return found[1]
 
     def _part(self, value: object) -> object:
+        """A plain value itself, a part of plain values written out, any other part's digest."""
         if type(value) in SCALARS:
             return value
+        key = id(value)
+        hit = self.used.get(key) or self.kept.get(key)
+        if hit is not None and hit[0] is value:
+            self.used[key] = hit
+            return hit[1]
         name, values = _values(value)
-        if _plain(values):
-            return (name, values)  # plain values only: as cheap to write out as to digest
-        return self.of(value)
+        if _plain(values):  # plain values only: as cheap to write out as to digest
+            part: object = (name, values)
+        else:
+            text = repr((name, *map(self._part, values)))
+            part = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+        self.used[key] = (value, part)
+        return part
 
 
 def _values(obj: object) -> tuple[str, tuple]:
@@ -247,7 +259,9 @@ def _fields_of(cls: type) -> tuple[str, ...] | None:
 
 def fingerprint(page: Page, site: SiteConfig, theme: str, digests: Digests) -> str:
     """The digest of everything that decides the page's bytes: one list, the template's context."""
-    return digest(theme, page.template, page.path, digests.of(site), digests.of(page.view))
+    text = f"{theme}\x00{page.template}\x00{page.path}\x00".encode()
+    view = digests.of(site) + digests.of(page.view)  # two digests of 16 bytes each
+    return hashlib.blake2b(text + view, digest_size=16).hexdigest()
 
 
 def draw(env: jinja2.Environment, page: Page, site: SiteConfig) -> str:

@@ -32,11 +32,15 @@ class Parts:
         self.used: dict[tuple, tuple[tuple, Any]] = {}
 
     def get(self, owners: tuple, key: tuple, make: Callable[[], Any]) -> Any:
-        full = (key, tuple(map(id, owners)))
-        hit = self.used.get(full) or self.kept.get(full)
-        if hit is None or any(a is not b for a, b in zip(hit[0], owners, strict=True)):
-            hit = (owners, make())
-        self.used[full] = hit
+        # The entry holds its owners, so no other living object can have their ids: an entry
+        # found by their ids is theirs, with no need to compare them again.
+        full = (key, *map(id, owners))
+        hit = self.used.get(full)
+        if hit is None:
+            hit = self.kept.get(full)
+            if hit is None:
+                hit = (owners, make())
+            self.used[full] = hit
         return hit[1]
 
     def next_build(self) -> None:
@@ -50,7 +54,7 @@ class BuildState:
     cache: ParseCache = field(default_factory=ParseCache)
     scores: dict[tuple[int, str], tuple[str, UnitScore]] = field(default_factory=dict)
     parts: Parts = field(default_factory=Parts)
-    digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
+    digests: dict[int, tuple[object, object]] = field(default_factory=dict)
     hashes: FileHashes = field(default_factory=FileHashes)  # archived and published files
     # Update the output folder in place rather than switching in a new tree (writer.InPlace):
     # right for the preview's private folder, which nobody else reads.
