@@ -5,22 +5,46 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from . import source, textfile
 from .problems import Problem, Report
 
+# A file's times tick coarsely (a scheduler tick on Linux, 2 s on FAT, a server's clock on a
+# share): two writes within one tick can leave the same size and times. Times are trusted only
+# once they are this much older than the look that read the file, as git does ("racy git").
+RACY_NS = 3_000_000_000
+
+Look = tuple[int, int, int, int, int] | None  # a file's size, times and inode, if trusted
+
+
+def look(path: Path) -> Look:
+    """A file's size, times and inode, looked at before its bytes are read, or None while its
+    times are too recent to be trusted to change with its bytes.
+
+    On Linux the change time moves on every write, even one that puts the modification time
+    back; on Windows `st_ctime` is the creation time, so there a rewrite of the same size whose
+    modification time is put back on purpose goes unseen (editors and git do not do that).
+    """
+    now = time.time_ns()
+    st = os.stat(path)
+    if max(st.st_mtime_ns, st.st_ctime_ns) > now - RACY_NS:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
+
 
 class ParseCache:
     """Maps a file's path and the hash of its bytes to its parse result (nodes or a failure).
 
-    Keyed by content rather than modification time: an editor that saves twice within the
-    clock's resolution, or a `git checkout` that restores old times, cannot serve stale data.
+    Keyed by content: an unchanged file is not read again only while its size, times and inode
+    are unchanged and old enough to be trusted (`look`), so an editor that saves twice within
+    the clock's resolution, or a `git checkout` that restores old times, cannot serve stale data.
     """
 
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[bytes, source.Node | textfile.ParseFailure]] = {}
+        self.entries: dict[str, tuple[Look, bytes, source.Node | textfile.ParseFailure]] = {}
         # Derived from parsed files: (what it was made from, the result, the problems it raised).
         # A parsed file's nodes are the same objects while its bytes are unchanged, so "made
         # from the same objects" is an identity check, and everything downstream is reused.
@@ -45,17 +69,21 @@ class ParseCache:
         self.derived[(kind, rel)] = (key, value, problems)
 
     def load(self, path: Path, rel: str, report: Report) -> source.Node | None:
-        data = path.read_bytes()
-        digest = hashlib.blake2b(data, digest_size=16).digest()
+        stamp = look(path)
         entry = self.entries.get(rel)
-        if entry is not None and entry[0] == digest:
-            result = entry[1]
+        if stamp is not None and entry is not None and entry[0] == stamp:
+            result = entry[2]
         else:
-            try:
-                result = source.parse(textfile.decode(data, rel), rel)
-            except textfile.ParseFailure as exc:
-                result = exc
-            self.entries[rel] = (digest, result)
+            data = path.read_bytes()
+            digest = hashlib.blake2b(data, digest_size=16).digest()
+            if entry is not None and entry[1] == digest:
+                result = entry[2]
+            else:
+                try:
+                    result = source.parse(textfile.decode(data, rel), rel)
+                except textfile.ParseFailure as exc:
+                    result = exc
+            self.entries[rel] = (stamp, digest, result)
         if isinstance(result, textfile.ParseFailure):
             result.report(report)
             return None
@@ -72,19 +100,18 @@ class FileHashes:
 
     For the preview's archived files and its own output folder, which it would otherwise read
     whole on every save. The change time moves on every write, even one that restores the
-    modification time; the file is looked at before it is read, so a write that comes while it
-    is read changes the times after the look, and the next call reads it again.
+    modification time; times are trusted only once old enough (`look`), and the file is looked
+    at before it is read, so a write that comes while it is read is seen by the next call.
     """
 
     def __init__(self) -> None:
-        self.known: dict[Path, tuple[tuple[int, ...], str]] = {}
+        self.known: dict[Path, tuple[Look, str]] = {}
 
     def __call__(self, path: Path) -> str:
-        st = os.stat(path)
-        key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        stamp = look(path)
         hit = self.known.get(path)
-        if hit is not None and hit[0] == key:
+        if stamp is not None and hit is not None and hit[0] == stamp:
             return hit[1]
         value = file_hash(path)
-        self.known[path] = (key, value)
+        self.known[path] = (stamp, value)
         return value
