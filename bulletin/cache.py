@@ -20,7 +20,7 @@ RACY_NS = 3_000_000_000
 Look = tuple[int, int, int, int, int] | None  # a file's size, times and inode, if trusted
 
 
-def look(path: Path) -> Look:
+def look(path: Path, st: os.stat_result | None = None) -> Look:
     """A file's size, times and inode, looked at before its bytes are read, or None while its
     times are too recent to be trusted to change with its bytes.
 
@@ -29,7 +29,8 @@ def look(path: Path) -> Look:
     modification time is put back on purpose goes unseen (editors and git do not do that).
     """
     now = time.time_ns()
-    st = os.stat(path)
+    if st is None:
+        st = os.stat(path)
     if max(st.st_mtime_ns, st.st_ctime_ns) > now - RACY_NS:
         return None
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
@@ -68,8 +69,11 @@ class ParseCache:
     ) -> None:
         self.derived[(kind, rel)] = (key, value, problems)
 
-    def load(self, path: Path, rel: str, report: Report) -> source.Node | None:
-        stamp = look(path)
+    def load(
+        self, path: Path, rel: str, report: Report, st: os.stat_result | None = None
+    ) -> source.Node | None:
+        """The file's nodes; `st`, if given, is its stat taken just now (before reading it)."""
+        stamp = look(path, st)
         entry = self.entries.get(rel)
         if stamp is not None and entry is not None and entry[0] == stamp:
             result = entry[2]

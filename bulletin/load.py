@@ -129,19 +129,20 @@ def load_sheets(
     sheets: dict[str, ScoreSheet] = {}
     paths = fs.listing(folder, ".yaml")
     for path in paths:
-        if path.stem != path.stem.lower() and path.stem.lower() in by_id:
+        stem = path.stem
+        if stem != stem.lower() and stem.lower() in by_id:
             fs.report.error(
                 Mark(fs.rel(path)),
-                f"评分文件名“{path.name}”的大小写不对：单位编号是“{path.stem.lower()}”，"
-                f"请把文件改名为“{path.stem.lower()}.yaml”（文件名一律用小写字母）。",
+                f"评分文件名“{path.name}”的大小写不对：单位编号是“{stem.lower()}”，"
+                f"请把文件改名为“{stem.lower()}.yaml”（文件名一律用小写字母）。",
             )
             continue
         node = fs.yaml(path)
         if node is None:
             continue
-        unit = by_id.get(path.stem)
+        unit = by_id.get(stem)
         rubric = rubrics.get(unit.rubric) if unit else None
-        key = (node, year, unit, rubric, listed is None or path.stem in listed)
+        key = (node, year, unit, rubric, listed is None or stem in listed)
         args = (node, path, year, by_id, listed, rubrics, fs.report)
         if (sheet := fs.derive("sheet", path, key, read_sheet, *args)) is not None:
             sheets[sheet.unit] = sheet

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from .scoring import UnitResult, YearResults, decimal_text
@@ -119,7 +119,7 @@ def _cell(value: object) -> str:
     return neutralised(str(value))
 
 
-def results_csv(results: YearResults, make: Callable[..., list[str]] | None = None) -> str:
+def results_csv(results: YearResults, make: Callable[..., str] | None = None) -> str:
     """The same rows for spreadsheets: UTF-8 with BOM so that Excel shows Chinese correctly."""
     dimension_ids: list[str] = []
     item_ids: list[str] = []
@@ -130,28 +130,31 @@ def results_csv(results: YearResults, make: Callable[..., list[str]] | None = No
             if d.id not in dimension_ids:
                 dimension_ids.append(d.id)
             item_ids.extend(i.id for i in d.items if i.id not in item_ids)
+    head = [*fields, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)]
+    make = make or line
+    columns = (tuple(dimension_ids), tuple(item_ids), fields, scores)  # hashable, made once
+    lines = (make(result, *columns) for result in results.units)
+    return "\ufeff" + _csv_line(head) + "".join(lines)
+
+
+def _csv_line(cells: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [*fields, *(f"dimensions.{d}" for d in dimension_ids), *(f"items.{i}" for i in item_ids)]
-    )
-    make = make or row
-    for result in results.units:
-        writer.writerow(make(result, dimension_ids, item_ids, fields, scores))
-    return "\ufeff" + out.getvalue()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue()
 
 
-def row(
+def line(
     result: UnitResult,
-    dimension_ids: list[str],
-    item_ids: list[str],
+    dimension_ids: Sequence[str],
+    item_ids: Sequence[str],
     fields: tuple[str, ...] = FIELDS,
     scores: bool = True,
-) -> list[str]:
+) -> str:
+    """A unit's line of results.csv (the preview keeps it while the unit's result is the same)."""
     record = unit_record(result, scores)
     dims, items = record["dimensions"], record["items"]
     assert isinstance(dims, dict) and isinstance(items, dict)
-    return (
+    return _csv_line(
         [_cell(record[f]) for f in fields]
         + [_cell(dims.get(d)) for d in dimension_ids]
         + [_cell(items.get(i)) for i in item_ids]

@@ -65,14 +65,10 @@ class BuildState:
         key = ("json", *result_key(result), scores)
         return self.parts.get((result.score,), key, lambda: opendata.record_json(result, scores))
 
-    def row(self, result: UnitResult, *columns: object) -> list[str]:
-        """A unit's results.csv row, kept likewise for the same columns."""
-        key = (
-            "csv",
-            *result_key(result),
-            *(tuple(c) if isinstance(c, list) else c for c in columns),
-        )
-        return self.parts.get((result.score,), key, lambda: opendata.row(result, *columns))
+    def line(self, result: UnitResult, *columns: object) -> str:
+        """A unit's results.csv line, kept likewise for the same columns."""
+        key = ("csv", *result_key(result), columns)
+        return self.parts.get((result.score,), key, lambda: opendata.line(result, *columns))
 
     def search_text(self, result: UnitResult) -> str:
         """`search.unit_text`, kept while the unit, its score and its reasons are the same."""

@@ -291,15 +291,15 @@ def data_files(
 ) -> dict[str, bytes]:
     """A year's open data, by file name: as a build publishes it and as a freeze archives it.
 
-    The preview keeps each unit's JSON text, CSV row and workbook rows while its score and result
+    The preview keeps each unit's JSON text, CSV line and workbook rows while its score and result
     are the same.
     """
-    record, row, kept = (
-        (state.record, state.row, state.parts.get) if state else (opendata.record_json, None, None)
+    record, line, kept = (
+        (state.record, state.line, state.parts.get) if state else (opendata.record_json, None, None)
     )
     return {
         "results.json": opendata.results_json(year, record).encode("utf-8"),
-        "results.csv": opendata.results_csv(year, row).encode("utf-8"),
+        "results.csv": opendata.results_csv(year, line).encode("utf-8"),
         "results.xlsx": results_xlsx(year, site, kept),
     }
 

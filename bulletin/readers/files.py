@@ -105,32 +105,38 @@ class Files:
             return path.relative_to(self.root).as_posix()  # says what is wrong
         return text[len(self._prefix) :].replace(os.sep, "/")
 
-    def safe(self, path: Path) -> bool:
-        """Refuse a file that is (or passes through) a link to somewhere outside the project."""
+    def safe(self, path: Path) -> os.stat_result | None:
+        """The file's stat if it may be read; None (reported) for a link to outside the project.
+
+        A pipe or a device would hang the read: it gives None too, and `inputs` reports it.
+        """
+        st = None
         try:
             # Resolve each folder once; a file needs resolving only when it is a link itself.
             folder = self._safe_folders.get(path.parent)
             if folder is None:
                 folder = path.parent.resolve().is_relative_to(self.root)
                 self._safe_folders[path.parent] = folder
-            mode = os.lstat(path).st_mode
-            link = stat.S_ISLNK(mode)
+            st = os.lstat(path)
+            link = stat.S_ISLNK(st.st_mode)
             inside = folder and (not link or path.resolve().is_relative_to(self.root))
-            if inside and not stat.S_ISREG(os.stat(path).st_mode if link else mode):
-                return False  # a pipe or a device would hang the read: `inputs` reports it
+            if inside and link:
+                st = os.stat(path)
         except OSError:
             inside = False
         if not inside:
             self.report.error(
                 Mark(self.rel(path)), "这个文件是指向项目之外的链接，出于安全考虑拒绝读取。"
             )
-        return inside
+            return None
+        return st if stat.S_ISREG(st.st_mode) else None
 
     def yaml(self, path: Path) -> Node | None:
-        if not self.safe(path):
+        st = self.safe(path)
+        if st is None:
             return None
         if self.cache is not None:
-            return self.cache.load(path, self.rel(path), self.report)
+            return self.cache.load(path, self.rel(path), self.report, st)
         return source.load(path, self.rel(path), self.report)
 
     def listing(self, folder: Path, suffix: str) -> list[Path]:

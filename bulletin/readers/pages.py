@@ -25,7 +25,7 @@ Pending = list[tuple[Mark, str]]  # where a placeholder is left, and what it sta
 
 def read_page(fs: Files, path: Path, pending: Pending | None = None) -> TextPage | None:
     """Read a page; the placeholders left in it go to `pending`, for the year to judge."""
-    if not fs.safe(path):
+    if fs.safe(path) is None:
         return None
     rel = fs.rel(path)
     r = fs.report
