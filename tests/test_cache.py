@@ -47,7 +47,7 @@ def test_a_file_saved_within_the_racy_window_is_read_on_every_load(
     parsed = cache.ParseCache()
     assert load(parsed, path) == "4.5"
     stat = path.stat()
-    path.write_text("plan: 4.7\n", encoding="utf-8")  # same size, times put back
+    path.write_text("plan: 4.7\n", encoding="utf-8")  # same size, modification time put back
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert load(parsed, path) == "4.7"
     assert reads == [path, path]

@@ -110,7 +110,6 @@ class Files:
 
         A pipe or a device would hang the read: it gives None too, and `inputs` reports it.
         """
-        st = None
         try:
             # Resolve each folder once; a file needs resolving only when it is a link itself.
             folder = self._safe_folders.get(path.parent)
