@@ -153,12 +153,11 @@ class Pages:
             result.commendation_reason,
             result.rectification_reason,
             category.title,
-            columns,
             change,
             shown,
         )
         return self.kept(
-            (result.score,),
+            (result.score, columns),
             ("row", *key),
             lambda: views.row(result, category, columns, change, shown),
         )
@@ -209,6 +208,9 @@ class Pages:
         tables = []
         for ranking in results.rankings:
             columns = views.columns_of(ranking.results) if shown else ()
+            # The same object while its repr is (Decimals: 10 == 10.0), so that rows are kept
+            # by it rather than by hashing it again for every row
+            columns = self.kept((), ("columns", repr(columns)), lambda c=columns: c)
             rows = tuple(
                 self.row(r, ranking.category, columns, self.change(number, r.unit.id), shown)
                 for r in ranking.results

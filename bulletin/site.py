@@ -125,7 +125,8 @@ def _build(
         quiet_drafts(project, report)
     if not allow_future:
         release.refuse_early(root, project, report)
-    check_output_folder(root, out, read_manifest(out), report)
+    ours = previous if previous is not None else read_manifest(out)  # a full build reads it here
+    check_output_folder(root, out, ours, report)
     result = BuildResult(report)
     started = result.lap("load", started)
     if report.errors:
