@@ -7,22 +7,26 @@ of a page is the digest of exactly those, with the theme's and the drawing code'
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
 
 from . import charts, markup
 from .model import SiteConfig
 from .scoring import decimal_text
+
+if TYPE_CHECKING:
+    from .reuse import Parts
 
 T = TypeVar("T")
 
@@ -119,7 +123,107 @@ def environment(theme: Path) -> jinja2.Environment:
         num=num, fixed=fixed, cn_date=cn_date, percent=percent, markdown=markup.to_html
     )
     env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart, Bar=charts.Bar)
+    env.globals["kept"] = Fragments(env, theme / "templates")
     return env
+
+
+class Fragments:
+    """`kept(macro, *args)` in a template: `macro(*args)`, which the preview keeps between saves.
+
+    A page that lists every unit is drawn again whenever one unit changes; its rows mostly have
+    not. While `keeping` (the preview), a row drawn by `kept` is the same text as long as the
+    macro and its arguments are the same. That holds by construction, not by care:
+
+    - only a macro of a template's own module is kept (one imported without context, as
+      `{% from "_macros.html" import ... %}` does): it sees its arguments and the theme's
+      filters and globals, nothing of the page; any other macro is simply called;
+    - views (frozen dataclasses, tuples) are kept by identity, as their digests are
+      (`Digests`): the preview hands back the very same view while its parts are the same;
+      plain values by their repr (`Decimal("10")` and `Decimal("10.0")` are shown
+      differently); an argument of any other type, or a keyword argument, draws afresh;
+    - an edited template is a new macro, which nothing has been kept for.
+
+    So a page drawn with kept rows has exactly the bytes of one drawn without (test_views).
+    """
+
+    def __init__(self, env: jinja2.Environment, templates: Path) -> None:
+        self.env, self.templates = env, templates
+        self.parts: Parts | None = None
+        self.pure: dict[int, tuple[object, bool]] = {}  # holds each macro, so ids stay theirs
+
+    @contextlib.contextmanager
+    def keeping(self, parts: Parts | None) -> Iterator[None]:
+        self.parts = parts
+        try:
+            yield
+        finally:
+            self.parts = None
+
+    def __call__(self, macro: Any, *args: object, **kwargs: object) -> Any:
+        parts = self.parts
+        if parts is None or kwargs or not self.context_free(macro):
+            return macro(*args, **kwargs)
+        owners: list[object] = [macro]
+        key: list[object] = ["kept"]
+        for arg in args:
+            kind = _KINDS.get(type(arg))
+            if kind is None:
+                kind = _kind(type(arg))
+            if kind is str:  # a text equals no other type's value
+                key.append(arg)
+            elif kind is repr:  # 1 == True == Decimal("1.0"): told apart by their reprs
+                key.append(repr(arg))
+            elif kind is id:
+                owners.append(arg)
+                key.append(None)
+            else:
+                return macro(*args)
+        return parts.get(tuple(owners), tuple(key), lambda: macro(*args))
+
+    def context_free(self, macro: Any) -> bool:
+        """Whether `macro` is the one of its template's own module (it sees nothing of a page)."""
+        found = self.pure.get(id(macro))
+        if found is not None and found[0] is macro:
+            return True
+        code = getattr(getattr(macro, "_func", None), "__code__", None)
+        if not isinstance(macro, jinja2.runtime.Macro) or code is None:
+            return False
+        try:
+            name = Path(code.co_filename).relative_to(self.templates).as_posix()
+            template = self.env.get_template(name)
+        except (ValueError, jinja2.TemplateError):
+            return False
+        # The module Jinja made for imports without context, if any imported it so: never
+        # made here, which would run a page's template without its page.
+        module = getattr(template, "_module", None)
+        if module is None or getattr(module, macro.name, None) is not macro:
+            return False  # not remembered: a page's own macros are new at every page
+        self.pure[id(macro)] = (macro, True)
+        return True
+
+
+_KINDS: dict[type, object] = {}
+
+
+def _kind(cls: type) -> object:
+    """How `kept` keys an argument of this type: by itself, its repr, its identity, or not."""
+    if cls is str:
+        kind: object = str
+    elif cls in SCALARS:
+        kind = repr
+    elif cls is tuple or (
+        dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    ):
+        kind = id
+    else:
+        kind = False
+    _KINDS[cls] = kind
+    return kind
+
+
+def keeping(env: jinja2.Environment, parts: Parts | None) -> contextlib.AbstractContextManager:
+    """While drawing, keep the rows that templates draw with `kept` in `parts` (the preview's)."""
+    return env.globals["kept"].keeping(parts)  # type: ignore[union-attr]
 
 
 def theme_digest(theme: Path) -> str:

@@ -281,7 +281,8 @@ def render_changed(
                     page.kind,
                 )
             )
-    writer.render(todo, output, root, jobs)
+    with render.keeping(env, state.parts if state else None):
+        writer.render(todo, output, root, jobs)
     if state is not None:
         state.digests = digests.used  # what this build digested: kept while it is reused
     return len(todo)

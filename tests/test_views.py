@@ -158,3 +158,62 @@ def test_incremental_build_equals_clean_build_whatever_the_template_reads(
             build(reaching.root, out, full=True)
         shutil.rmtree(clean.parent)
     assert not failures, "\n\n".join(failures)
+
+
+def test_kept_draws_a_macro_again_only_when_what_it_sees_changes(tmp_path: Path):
+    """`kept(macro, ...)` is `macro(...)`; while keeping, a context-free macro's text is reused
+    for the very same views and equal plain values, and nothing else is ever reused."""
+    from dataclasses import dataclass
+    from decimal import Decimal
+
+    from bulletin.reuse import Parts
+
+    @dataclass(frozen=True)
+    class V:
+        value: str
+
+    templates = tmp_path / "theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "_m.html").write_text(
+        "{% macro row(r, label) %}[{{ drawn() }} {{ label }} {{ r.value }}]{% endmacro %}",
+        encoding="utf-8",
+    )
+    (templates / "page.html").write_text(
+        '{% from "_m.html" import row %}'
+        "{% macro own(x) %}<{{ drawn() }} {{ x }} {{ page }}>{% endmacro %}"
+        "{{ kept(row, r, label) }}{{ kept(own, label) }}{{ kept(own, label) }}{{ kept(row, r, other) }}",
+        encoding="utf-8",
+    )
+    env = render.environment(tmp_path / "theme")
+    count = iter(range(1, 1000))
+    env.globals["drawn"] = lambda: next(count)
+
+    def draw(**values: object) -> str:
+        return env.get_template("page.html").render(values)
+
+    v = V("a")
+    assert draw(r=v, label="x", other=1, page="p") == "[1 x a]<2 x p><3 x p>[4 1 a]"  # not keeping
+    parts = Parts()
+    with render.keeping(env, parts):
+        assert draw(r=v, label="x", other=1, page="p") == "[5 x a]<6 x p><7 x p>[8 1 a]"
+        # the same view and values: both rows kept; the page's own macro, which sees the page,
+        # is drawn each time
+        assert draw(r=v, label="x", other=1, page="q") == "[5 x a]<9 x q><10 x q>[8 1 a]"
+        # equal plain values of another type or written otherwise are drawn apart
+        assert draw(r=v, label="x", other=True, page="q") == "[5 x a]<11 x q><12 x q>[13 True a]"
+        got = draw(r=v, label="x", other=Decimal("1.0"), page="q")
+        assert got == "[5 x a]<14 x q><15 x q>[16 1.0 a]"
+        # an equal view that is another object is drawn again (views are kept by identity)
+        assert draw(r=V("a"), label="x", other=1, page="q") == "[17 x a]<18 x q><19 x q>[20 1 a]"
+        # a value of any other type is never kept
+        listed = "[21 [&#39;x&#39;] a]<22 [&#39;x&#39;] q><23 [&#39;x&#39;] q>[8 1 a]"
+        assert draw(r=v, label=["x"], other=1, page="q") == listed
+    # not keeping: drawn again
+    assert draw(r=v, label="x", other=1, page="q") == "[24 x a]<25 x q><26 x q>[27 1 a]"
+    # an edited macro is a new macro, which nothing was kept for
+    (templates / "_m.html").write_text(
+        "{% macro row(r, label) %}({{ drawn() }} {{ label }} {{ r.value }}){% endmacro %}",
+        encoding="utf-8",
+    )
+    with render.keeping(env, parts):
+        assert draw(r=v, label="x", other=1, page="q") == "(28 x a)<29 x q><30 x q>(31 1 a)"
