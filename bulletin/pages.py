@@ -73,7 +73,9 @@ class Pages:
         self.ahead = ahead or {}  # published years shown before their date, in a preview
         self.archived = [a for a in archived if a.current]
         self.corrections = corrections or {}
-        live = [s for y in self.years for s in self.standings(y)]
+        # each year's standings, in the order of its units (the search index lists them so)
+        self.live = {y.year.number: self.standings(y) for y in self.years}
+        live = [s for y in self.years for s in self.live[y.year.number]]
         self.by_year = history.index([*live, *archived_standings])
         self.changes = history.rank_changes(self.by_year)
         entries = [

@@ -13,8 +13,16 @@ from typing import Any
 
 from . import opendata, search
 from .cache import FileHashes, ParseCache
-from .model import YearData
-from .scoring import UnitResult, UnitScore, YearResults, assess_year, rank_year, score_unit
+from .model import Category, Year, YearData
+from .scoring import (
+    UnitResult,
+    UnitScore,
+    YearResults,
+    assess_year,
+    rank_year,
+    score_unit,
+    unit_result,
+)
 
 
 class Parts:
@@ -74,9 +82,9 @@ class BuildState:
         return self.parts.get((result.score,), key, lambda: opendata.line(result, *columns))
 
     def search_text(self, result: UnitResult) -> str:
-        """`search.unit_text`, kept while the unit, its score and its reasons are the same."""
+        """`search.unit_json`, kept while the unit, its score and its reasons are the same."""
         key = ("search", result.commendation_reason, result.rectification_reason)
-        return self.parts.get((result.score, result.unit), key, lambda: search.unit_text(result))
+        return self.parts.get((result.score, result.unit), key, lambda: search.unit_json(result))
 
     def assess(self, data: YearData) -> YearResults:
         """`assess_year`, scoring again only units whose unit, rubric, sheet or method changed."""
@@ -96,7 +104,24 @@ class BuildState:
                 score = score_unit(unit, rubric, sheet, method)
                 self.scores[key] = (method, score)
             scores.append(score)
-        return rank_year(data, scores)
+        return rank_year(data, scores, self.result)
+
+    def result(
+        self,
+        score: UnitScore,
+        rank: int,
+        tied: bool,
+        category: Category,
+        year: Year,
+        listed_commend: str | None,
+        listed_rectify: str | None,
+    ) -> UnitResult:
+        """`scoring.unit_result`, the same object while its score, rank and year are."""
+        return self.parts.get(
+            (score, category, year),
+            ("result", rank, tied, listed_commend, listed_rectify),
+            lambda: unit_result(score, rank, tied, category, year, listed_commend, listed_rectify),
+        )
 
 
 def result_key(r: UnitResult) -> tuple:

@@ -5,7 +5,7 @@ All arithmetic is exact decimal arithmetic (data contract, sections 7 and 8).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -274,8 +274,43 @@ def assess_year(data: YearData) -> YearResults:
     return rank_year(data, scores)
 
 
-def rank_year(data: YearData, scores: Sequence[UnitScore]) -> YearResults:
-    """Rank each category of a year and draw up both lists, from its units' scores."""
+def unit_result(
+    score: UnitScore,
+    rank: int,
+    tied: bool,
+    category: Category,
+    year: Year,
+    listed_commend: str | None,
+    listed_rectify: str | None,
+) -> UnitResult:
+    """A scored unit's result, from its rank and the reasons the year lists it for, if any."""
+    assert score.total is not None
+    listed = listed_rectify is not None
+    commend, rectify = _rule_reasons(score.total, rank, tied, category, year, listed)
+    commend = _combine(listed_commend, commend)
+    rectify = _combine(listed_rectify, rectify)
+    return UnitResult(
+        score,
+        rank=rank,
+        tied=tied,
+        grade=grade_for(score.total, year),
+        weighted=None if year.weight is None else round_half_up(score.total * year.weight),
+        commended=commend is not None,
+        commendation_reason=commend,
+        rectify=rectify is not None,
+        rectification_reason=rectify,
+    )
+
+
+def rank_year(
+    data: YearData,
+    scores: Sequence[UnitScore],
+    result: Callable[..., UnitResult] = unit_result,
+) -> YearResults:
+    """Rank each category of a year and draw up both lists, from its units' scores.
+
+    `result`: `unit_result`, or the preview's copy that keeps each result (reuse.BuildState).
+    """
     year = data.year
     listed_commend = _listed(year.commendation)
     listed_rectify = _listed(year.rectification)
@@ -285,21 +320,9 @@ def rank_year(data: YearData, scores: Sequence[UnitScore]) -> YearResults:
         members = [s for s in scores if s.unit.category == category.id]
         ranked = rank_category(members, year.tie_break)
         for score, rank, tied in ranked:
-            assert score.total is not None
-            listed = score.unit.id in listed_rectify
-            commend, rectify = _rule_reasons(score.total, rank, tied, category, year, listed)
-            commend = _combine(listed_commend.get(score.unit.id), commend)
-            rectify = _combine(listed_rectify.get(score.unit.id), rectify)
-            results[score.unit.id] = UnitResult(
-                score,
-                rank=rank,
-                tied=tied,
-                grade=grade_for(score.total, year),
-                weighted=None if year.weight is None else round_half_up(score.total * year.weight),
-                commended=commend is not None,
-                commendation_reason=commend,
-                rectify=rectify is not None,
-                rectification_reason=rectify,
+            uid = score.unit.id
+            results[uid] = result(
+                score, rank, tied, category, year, listed_commend.get(uid), listed_rectify.get(uid)
             )
         for score in members:
             results.setdefault(score.unit.id, UnitResult(score))

@@ -50,6 +50,11 @@ def unit_text(result: UnitResult) -> str:
     return " ".join(parts)
 
 
+def unit_json(result: UnitResult) -> str:
+    """`unit_text` as the text file holds it: a JSON string (each is kept so by the preview)."""
+    return _script(unit_text(result))
+
+
 def _unit(s: Standing, categories: dict[str, int], commended: bool, rectify: bool) -> list:
     total = decimal_text(s.total) if s.scored and s.total is not None else None
     flags = ("表彰" if commended else "") + ("整改" if rectify else "")
@@ -68,19 +73,22 @@ def search_files(
     archived: Sequence[Standing] = (),
     archived_titles: dict[int, str] | None = None,
     text: Callable[[UnitResult], str] | None = None,
+    live: dict[int, list[Standing]] | None = None,
 ) -> dict[str, str]:
     """The index of the whole site, by path; `archived` are frozen years' published results.
 
-    `text`: `unit_text`, or the preview's copy that keeps each unit's text (reuse.BuildState).
+    `text`: `unit_json`, or the preview's copy that keeps each unit's text (reuse.BuildState);
+    `live`: each year's `history.standings`, if made already (`pages.Pages` keeps them).
     """
-    text = text or unit_text
+    text = text or unit_json
     entries: dict[int, dict] = {}
-    texts: dict[int, dict[str, list[str]]] = {}
+    texts: dict[int, str] = {}
     for y in years:
         number, categories = y.year.number, {}
+        ranked = live[number] if live is not None else standings(y)
         units = [
             _unit(s, categories, r.commended, r.rectify)
-            for s, r in zip(standings(y), y.units, strict=True)
+            for s, r in zip(ranked, y.units, strict=True)
         ]
         docs, doc_texts = [], []
         for rubric in y.data.rubrics.values():
@@ -99,7 +107,9 @@ def search_files(
             "docs": docs,
             "text": True,
         }
-        texts[number] = {"units": [text(r) for r in y.units], "docs": doc_texts}
+        # _script({"units": [...], "docs": [...]}), from each unit's text as JSON already
+        units_json = ",".join(text(r) for r in y.units)
+        texts[number] = f'{{"units":[{units_json}],"docs":{_script(doc_texts)}}}'
     for s in archived:  # names, categories and ranks only: that is what an archive keeps
         if s.year not in entries:
             title = (archived_titles or {}).get(s.year, f"{s.year}年度")
@@ -122,6 +132,6 @@ def search_files(
     for number, text in texts.items():
         files[f"search/text-{number}.js"] = (
             f"{HEAD}(window.BULLETIN_SEARCH_TEXT=window.BULLETIN_SEARCH_TEXT||{{}})"
-            f"[{number}]={_script(text)};\n"
+            f"[{number}]={text};\n"
         )
     return files

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import archive, opendata, publish, release, render, search, signing, writer
 from .archive import Archives
 from .cache import file_hash
+from .history import Standing
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
 from .pages import Pages
@@ -142,15 +143,14 @@ def _build(
     if parts is not None:
         parts.next_build()
     early = release.ahead(project) if drafts else {}
-    pages = list(
-        Pages(result.years, archives.current, archives.standings, parts=parts, ahead=early)
-    )
+    site_pages = Pages(result.years, archives.current, archives.standings, parts=parts, ahead=early)
+    pages = list(site_pages)
     settle()
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with publish.locked(out):
-            args = (project, archives, pages, result, stamp, previous, jobs, state, started)
-            return _publish(root, out, *args)
+            args = (project, archives, pages, site_pages.live, result, stamp, previous, jobs, state)
+            return _publish(root, out, *args, started)
     except publish.Busy:
         report.error(
             Mark(out.as_posix()), "另一个生成过程正在写入这个输出文件夹，请等它结束后再运行。"
@@ -164,6 +164,7 @@ def _publish(
     project: Project,
     archives: Archives,
     pages: list[render.Page],
+    live: dict[int, list[Standing]],
     result: BuildResult,
     stamp: str,
     previous: Manifest | None,
@@ -190,7 +191,7 @@ def _publish(
             return result
         started = result.lap("render", started)
         add_data_files(result.years, output, project.site, state)
-        add_search_index(result.years, archives, output, state)
+        add_search_index(result.years, archives, live, output, state)
         add_static_files(root / "theme", result.years, output)
         add_archived_files(root, archives, output)
         output.manifest.stamp = stamp
@@ -315,12 +316,17 @@ def add_data_files(
 
 
 def add_search_index(
-    years: list[YearResults], archives: Archives, output: Output, state: BuildState | None
+    years: list[YearResults],
+    archives: Archives,
+    live: dict[int, list[Standing]],
+    output: Output,
+    state: BuildState | None,
 ) -> None:
     """One index of every year at the site's root: never in a year's folder, so never archived."""
     titles = {a.year: a.bulletin_title for a in archives.current}
     kept = state.search_text if state else None
-    for path, text in search.search_files(years, archives.standings, titles, kept).items():
+    files = search.search_files(years, archives.standings, titles, kept, live)
+    for path, text in files.items():
         output.add(path, text.encode("utf-8"))
 
 

@@ -9,6 +9,7 @@ only the pages whose text it changes.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -85,6 +86,11 @@ class Table:
     scored: int
     has_changes: bool
     scores: bool = True  # False: grades and ranks only, no total, subtotal or average
+
+    @property
+    def leaders(self) -> tuple[Row, ...]:
+        """The units ranked first to third (ties included): the first rows, in ranked order."""
+        return tuple(itertools.takewhile(lambda r: r.scored and r.rank <= 3, self.rows))
 
 
 @dataclass(frozen=True, slots=True)
