@@ -51,8 +51,14 @@ def special(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else "特殊文件"
 
 
-def check_inputs(root: Path, report: Report) -> None:
-    """Report links leaving the project or theme, special files and unusable file names."""
+def check_inputs(
+    root: Path, report: Report, seen: dict[str, list[os.DirEntry]] | None = None
+) -> None:
+    """Report links leaving the project or theme, special files and unusable file names.
+
+    `seen` gets each folder's entries, by its path: the readers list the folders from it, and
+    an entry keeps the lstat this walk took (`readers.files.Files`), so nothing is walked twice.
+    """
     root = root.resolve()
     for top in INPUT_FOLDERS:
         base = root / top
@@ -67,6 +73,8 @@ def check_inputs(root: Path, report: Report) -> None:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError:
                 continue
+            if seen is not None:
+                seen[folder] = entries
             for entry in entries:
                 rel = f"{folder_rel}/{entry.name}"
                 if bad_name(entry.name):

@@ -6,6 +6,7 @@ after a problem so that staff see every mistake in one run.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -25,11 +26,22 @@ YEAR_DIR = re.compile(r"[0-9]{4}")
 
 
 def load_project(
-    root: Path, only_year: int | None = None, cache: ParseCache | None = None
+    root: Path,
+    only_year: int | None = None,
+    cache: ParseCache | None = None,
+    walk: tuple[Report, dict[str, list[os.DirEntry]]] | None = None,
 ) -> tuple[Project, Report]:
-    """Read and validate a whole project (or one year of it)."""
+    """Read and validate a whole project (or one year of it).
+
+    `walk`: what `inputs.check_inputs` reported and saw, if it has walked the input folders
+    just now (the build does, for its stamp); else they are walked here.
+    """
     fs = Files(root, cache=cache)
-    check_inputs(fs.root, fs.report)
+    if walk is None:
+        check_inputs(fs.root, fs.report, fs.seen)
+    else:
+        fs.report.problems.extend(walk[0].problems)
+        fs.seen = walk[1]
     site = read_site(fs)
     content = fs.root / "content"
     year_dirs = sorted(

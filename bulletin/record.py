@@ -80,8 +80,12 @@ def write_manifest(out: Path, manifest: Manifest, sync: bool = True) -> None:
     write_text(manifest_path(out), record_text(manifest), sync)
 
 
-def input_stamp(root: Path, drafts: bool) -> str:
-    """A digest of every input file's path, size and modification time, the code and options."""
+def input_stamp(root: Path, drafts: bool, seen: dict[str, list[os.DirEntry]] | None = None) -> str:
+    """A digest of every input file's path, size and modification time, the code and options.
+
+    `seen`: the input folders as `inputs.check_inputs` walked them, so that they are not walked
+    (nor their files looked at) again; a folder it did not walk is walked here.
+    """
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{VERSION}|{drafts}|{sys.version}".encode())
     for name in PACKAGES:  # installed elsewhere or upgraded, a package's first file changes
@@ -89,18 +93,34 @@ def input_stamp(root: Path, drafts: bool) -> str:
         origin = spec.origin if spec is not None and spec.origin else "?"
         st = os.stat(origin) if origin != "?" else None
         h.update(f"|{origin}|{st and st.st_size}|{st and st.st_mtime_ns}".encode())
+    seen = seen or {}
     for folder in [*(root / name for name in INPUT_FOLDERS), Path(__file__).parent]:
+        if str(folder) in seen:
+            continue
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()
             for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
                 try:
-                    st = os.stat(os.path.join(dirpath, name))
+                    st = os.stat(path)
                 except OSError:  # a dangling link: the load step reports it
-                    st = os.lstat(os.path.join(dirpath, name))
-                # fsencode: a file name that is not UTF-8 must not crash the build here
-                h.update(os.fsencode(os.path.join(dirpath, name)))
-                h.update(f"|{st.st_size}|{st.st_mtime_ns}\n".encode())
+                    st = os.lstat(path)
+                _stamp_file(h, path, st)
+    for entries in seen.values():
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                continue
+            try:
+                st = entry.stat()  # a link's target; any other file's lstat, taken by the walk
+            except OSError:
+                st = entry.stat(follow_symlinks=False)
+            _stamp_file(h, entry.path, st)
     return h.hexdigest()
+
+
+def _stamp_file(h: hashlib._Hash, path: str, st: os.stat_result) -> None:
+    # fsencode: a file name that is not UTF-8 must not crash the build here
+    h.update(b"%s|%d|%d\n" % (os.fsencode(path), st.st_size, st.st_mtime_ns))
 
 
 def up_to_date(out: Path, previous: Manifest | None, stamp: str) -> bool:

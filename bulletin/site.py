@@ -21,6 +21,7 @@ from . import archive, opendata, publish, release, render, search, signing, writ
 from .archive import Archives
 from .cache import file_hash
 from .history import Standing
+from .inputs import check_inputs
 from .load import load_project
 from .model import DRAFT, FROZEN, INPUT_FOLDERS, Project, SiteConfig
 from .pages import Pages
@@ -93,7 +94,11 @@ def build_site(
     """
     root, out = root.resolve(), out.resolve()
     publish.recover(out)  # before any record is read: a killed build's switch is finished first
-    stamp = input_stamp(root, drafts)
+    # The input folders are walked once: for bad names and files here, for the stamp, and the
+    # readers list them from this walk (`Files.seen`).
+    walked, seen = Report(), {}
+    check_inputs(root, walked, seen)
+    stamp = input_stamp(root, drafts, seen)
     if drafts:  # the banner of a year shown before its date goes when the date comes
         stamp += f"|{date.today().isoformat()}|{allow_future}"
     previous = None if full or not out.is_dir() else read_manifest(out)
@@ -104,7 +109,15 @@ def build_site(
         return BuildResult(report, up_to_date=True, files=len(previous.files), **previous.summary)
     with quiet_collector():
         return _build(
-            root, out, drafts, state, jobs or os.cpu_count() or 1, stamp, previous, allow_future
+            root,
+            out,
+            drafts,
+            state,
+            jobs or os.cpu_count() or 1,
+            stamp,
+            previous,
+            allow_future,
+            (walked, seen),
         )
 
 
@@ -117,10 +130,11 @@ def _build(
     stamp: str,
     previous: Manifest | None,
     allow_future: bool = False,
+    walk: tuple[Report, dict[str, list[os.DirEntry]]] | None = None,
 ) -> BuildResult:
     started = time.perf_counter()
     # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
-    project, report = load_project(root, cache=state.cache if state else None)
+    project, report = load_project(root, cache=state.cache if state else None, walk=walk)
     archives = archive.check_archives(root, project, report, hash_file(state))
     if not drafts:
         quiet_drafts(project, report)

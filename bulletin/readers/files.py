@@ -85,6 +85,11 @@ def key_mark(node: Node, key: str) -> Mark:
     return k.mark if k else node.mark
 
 
+# A folder entry's lstat, taken when it was walked, is a real lstat on POSIX; on Windows it
+# comes from the folder listing with no inode, which `cache.look` compares: lstat there.
+CACHED_LSTAT = os.name != "nt"
+
+
 @dataclass
 class Files:
     """One project's files as the readers see them; `report` collects every problem found."""
@@ -92,7 +97,11 @@ class Files:
     root: Path
     report: Report = field(default_factory=Report)
     cache: ParseCache | None = None  # kept by the preview server between rebuilds
-    _safe_folders: dict[Path, bool] = field(default_factory=dict, init=False, repr=False)
+    _safe_folders: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
+    # The input folders' entries as `inputs.check_inputs` walked them, by folder path; and the
+    # entry of each file listed from them, by file path (its lstat taken by that walk).
+    seen: dict[str, list[os.DirEntry]] = field(default_factory=dict, init=False, repr=False)
+    _entries: dict[str, os.DirEntry] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -112,11 +121,14 @@ class Files:
         """
         try:
             # Resolve each folder once; a file needs resolving only when it is a link itself.
-            folder = self._safe_folders.get(path.parent)
+            text = str(path)
+            parent = os.path.dirname(text)
+            folder = self._safe_folders.get(parent)
             if folder is None:
                 folder = path.parent.resolve().is_relative_to(self.root)
-                self._safe_folders[path.parent] = folder
-            st = os.lstat(path)
+                self._safe_folders[parent] = folder
+            entry = self._entries.get(text) if CACHED_LSTAT else None
+            st = entry.stat(follow_symlinks=False) if entry is not None else os.lstat(path)
             link = stat.S_ISLNK(st.st_mode)
             inside = folder and (not link or path.resolve().is_relative_to(self.root))
             if inside and link:
@@ -140,9 +152,13 @@ class Files:
 
     def listing(self, folder: Path, suffix: str) -> list[Path]:
         """The files of a folder with this suffix, sorted; a mistyped `.yml` is reported."""
+        walked = self.seen.get(str(folder))
         try:
             # in the order of sorted Paths: on Windows, letter case aside
-            entries = sorted(os.scandir(folder), key=lambda e: os.path.normcase(e.name))
+            entries = sorted(
+                os.scandir(folder) if walked is None else walked,
+                key=lambda e: os.path.normcase(e.name),
+            )
         except (NotADirectoryError, FileNotFoundError):
             return []
         found = []
@@ -153,6 +169,7 @@ class Files:
             path = folder / name
             if path.suffix == suffix:
                 found.append(path)
+                self._entries[str(path)] = entry
             elif suffix == ".yaml" and path.suffix in (".yml", ".YAML", ".Yaml"):
                 self.report.error(
                     Mark(self.rel(path)), f"文件扩展名应为“.yaml”，请改名为“{path.stem}.yaml”。"
