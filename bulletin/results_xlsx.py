@@ -7,7 +7,7 @@ from datetime import date
 
 from .model import DRAFT, FROZEN, PUBLISHED, Rubric, SiteConfig, TextPage, Year
 from .scoring import UnitResult, YearResults, decimal_text, rank_text
-from .xlsx import BOLD, HEAD, PLAIN, WRAP, Sheet, row_xml, sheet_title, workbook
+from .xlsx import BOLD, HEAD, PLAIN, WRAP, Sheet, deflate_piece, row_xml, sheet_title, workbook
 
 # A unit's row, or the one made from the very same owners and an equal key before (the
 # preview's reuse.Parts.get); without one, made afresh.
@@ -187,4 +187,9 @@ def results_xlsx(results: YearResults, site: SiteConfig, kept: Kept | None = Non
         sheets.append(sheet)
         listed.append((sheet.title, f"“{rubric.title}”各评分项的得分"))
     guide_sheet(guide, results, site, data.bulletin, data.date, listed)
-    return workbook(sheets, data.year.title, site.issuer, data.date)
+
+    def deflate(text: str) -> tuple[bytes, bytes]:  # compressed once while the text is the same
+        return kept((), ("deflate", text), lambda: deflate_piece(text))
+
+    pieces = None if kept is _fresh else deflate
+    return workbook(sheets, data.year.title, site.issuer, data.date, pieces)

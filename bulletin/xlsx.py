@@ -9,9 +9,10 @@ timestamps and entry order). openpyxl still writes and reads the score sheets (s
 from __future__ import annotations
 
 import functools
-import io
 import re
-import zipfile
+import struct
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -80,7 +81,8 @@ def _text(value: str) -> str:
     return escape(_NOT_XML.sub("", neutralised(value)))
 
 
-def _sheet_xml(sheet: Sheet) -> str:
+def _sheet_xml(sheet: Sheet) -> list[str]:
+    """The sheet's XML, in pieces: its head, then every CHUNK_ROWS rows, then its end."""
     parts = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -99,10 +101,14 @@ def _sheet_xml(sheet: Sheet) -> str:
         )
         parts.append(f"<cols>{cols}</cols>")
     parts.append("<sheetData>")
-    for r, row in enumerate(sheet.rows, 1):
-        parts.append(row if type(row) is str else row_xml(r, *row, sheet.heights.get(r)))
-    parts.append("</sheetData></worksheet>")
-    return "".join(parts)
+    rows = [
+        row if type(row) is str else row_xml(r, *row, sheet.heights.get(r))
+        for r, row in enumerate(sheet.rows, 1)
+    ]
+    chunks = ["".join(parts)]
+    chunks += ("".join(rows[i : i + CHUNK_ROWS]) for i in range(0, len(rows), CHUNK_ROWS))
+    chunks.append("</sheetData></worksheet>")
+    return chunks
 
 
 @functools.lru_cache(maxsize=4)
@@ -151,7 +157,13 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"""
 
 
-def workbook(sheets: list[Sheet], title: str, creator: str, day: date | None) -> bytes:
+def workbook(
+    sheets: list[Sheet],
+    title: str,
+    creator: str,
+    day: date | None,
+    deflate: Deflate | None = None,
+) -> bytes:
     """The workbook's bytes; `day` stamps its properties and zip entries (none: 1980-01-01)."""
     when = (day.year, day.month, day.day, 0, 0, 0) if day else ZIP_TIME_FLOOR
     stamp = f"{when[0]:04d}-{when[1]:02d}-{when[2]:02d}T00:00:00Z"
@@ -210,14 +222,53 @@ def workbook(sheets: list[Sheet], title: str, creator: str, day: date | None) ->
         + f'<Relationship Id="rId{n + 1}" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
         "xl/styles.xml": STYLES,
     }
+    entries: dict[str, list[str]] = {name: [text] for name, text in parts.items()}
     for i, sheet in enumerate(sheets, 1):
-        parts[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(sheet)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, text in parts.items():
-            info = zipfile.ZipInfo(name, date_time=max(when, ZIP_TIME_FLOOR))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            info.create_system = 0
-            archive.writestr(info, text.encode("utf-8"), compresslevel=1)
-    return out.getvalue()
+        entries[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(sheet)
+    return _zip(entries, max(when, ZIP_TIME_FLOOR), deflate or deflate_piece)
+
+
+# A piece of XML as its UTF-8 bytes and those compressed: a run of whole deflate blocks that
+# ends on a byte (a sync flush), so that pieces compressed apart join into one stream. The
+# preview keeps each piece's (reuse.Parts), and compresses again only the rows that changed.
+Deflate = Callable[[str], tuple[bytes, bytes]]
+CHUNK_ROWS = 256  # rows compressed together: about 100 kB of XML
+_LAST_BLOCK = b"\x03\x00"  # an empty final block (fixed Huffman codes): the stream's end
+
+
+def deflate_piece(text: str) -> tuple[bytes, bytes]:
+    data = text.encode("utf-8")
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15)  # fast: the file is made on every build
+    return data, packer.compress(data) + packer.flush(zlib.Z_SYNC_FLUSH)
+
+
+def _zip(entries: dict[str, list[str]], when: tuple[int, ...], deflate: Deflate) -> bytes:
+    """A zip archive of these files (each given in pieces), deflated, with fixed times.
+
+    Written here rather than with zipfile, which cannot take data compressed already; the
+    layout is zipfile's (no data descriptors, no extra fields, Unix mode 0600 recorded as DOS).
+    """
+    dos_time = (when[3] << 11) | (when[4] << 5) | (when[5] // 2)
+    dos_date = ((when[0] - 1980) << 9) | (when[1] << 5) | when[2]
+    out: list[bytes] = []
+    directory: list[bytes] = []
+    offset = 0
+    for name, pieces in entries.items():
+        crc, size, packed = 0, 0, []
+        for data, piece in map(deflate, pieces):
+            crc = zlib.crc32(data, crc)
+            size += len(data)
+            packed.append(piece)
+        packed.append(_LAST_BLOCK)
+        body = b"".join(packed)
+        raw = name.encode("ascii")
+        fields = (20, 0, 8, dos_time, dos_date, crc, len(body), size, len(raw), 0)
+        head = struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields)
+        out += (head, raw, body)
+        central = struct.pack("<IH", 0x02014B50, 20) + head[4:] + b"\0" * 6
+        directory.append(central + struct.pack("<II", 0o600 << 16, offset) + raw)
+        offset += len(head) + len(raw) + len(body)
+    listing = b"".join(directory)
+    n = len(directory)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(listing), offset, 0)
+    return b"".join(out) + listing + end
