@@ -149,7 +149,9 @@ class Fragments:
     def __init__(self, env: jinja2.Environment, templates: Path) -> None:
         self.env, self.templates = env, templates
         self.parts: Parts | None = None
-        self.pure: dict[int, tuple[object, bool]] = {}  # holds each macro, so ids stay theirs
+        self.pure: dict[
+            int, object
+        ] = {}  # the macros found context-free, by id (held: ids stay theirs)
 
     @contextlib.contextmanager
     def keeping(self, parts: Parts | None) -> Iterator[None]:
@@ -182,8 +184,7 @@ class Fragments:
 
     def context_free(self, macro: Any) -> bool:
         """Whether `macro` is the one of its template's own module (it sees nothing of a page)."""
-        found = self.pure.get(id(macro))
-        if found is not None and found[0] is macro:
+        if self.pure.get(id(macro)) is macro:
             return True
         code = getattr(getattr(macro, "_func", None), "__code__", None)
         if not isinstance(macro, jinja2.runtime.Macro) or code is None:
@@ -198,7 +199,7 @@ class Fragments:
         module = getattr(template, "_module", None)
         if module is None or getattr(module, macro.name, None) is not macro:
             return False  # not remembered: a page's own macros are new at every page
-        self.pure[id(macro)] = (macro, True)
+        self.pure[id(macro)] = macro
         return True
 
 
