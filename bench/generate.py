@@ -802,6 +802,11 @@ def write_project(project: ProjectDef, dest: Path) -> dict:
 #                                     answer, note, the opinion, evidence
 #   <year>/rubrics/<id>/index.html    the scoring table
 #   units/<unit>/index.html           the unit's history over the years, with a line chart
+#   <year>/rankings/index.html        each category with its size, average and first three
+#   <year>/units/index.html           every unit of the year by category, in rank order
+#   units/index.html                  every unit ever assessed, by category, with its years
+#   search/index.html, 404.html       the search page (its index is open data, not asked of
+#                                     Hugo) and the page for a wrong address
 # with the inline SVG bar charts of the ranking and unit pages (Hugo computes their geometry in
 # its templates, as ours does in Python) and relative links (relativeURLs), like ours. The page
 # set is that of our build at the time of writing; run.py says when the page counts differ.
@@ -819,7 +824,7 @@ HUGO_CONFIG = """\
 baseURL = "/"
 title = {title}
 relativeURLs = true
-disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT"]
 enableRobotsTXT = false
 
 [params]
@@ -973,6 +978,65 @@ HUGO_LAYOUTS = {
 {{ end }}</tbody></table>
 {{ end }}
 """,
+    "rankings_index.html": """\
+{{ define "main" }}
+{{ $units := where .CurrentSection.RegularPages "Params.kind" "unit" }}
+<h1>{{ .Title }}</h1>
+<ul class="category-cards">
+{{ range .CurrentSection.Params.categories }}{{ $c := sort (where $units "Params.category" .id) "Params.position" }}
+<li><h2><a href="{{ printf "/%v/rankings/%s/" $.Params.year .id | relURL }}">{{ .title }}</a></h2>
+<p>{{ len $c }} 个单位，平均 {{ .average }} 分</p>
+<p class="muted">前三名：{{ range $i, $u := first 3 $c }}{{ if $i }}、{{ end }}{{ $u.Title }}（{{ $u.Params.rank_text }}）{{ end }}</p></li>
+{{ end }}</ul>
+{{ end }}
+""",
+    "units_index.html": """\
+{{ define "main" }}
+{{ $units := where .CurrentSection.RegularPages "Params.kind" "unit" }}
+<h1>{{ .Title }}</h1>
+<p class="lead">共 {{ len $units }} 个单位，按类别列出，每类按名次排列。</p>
+{{ range .CurrentSection.Params.categories }}{{ $c := sort (where $units "Params.category" .id) "Params.position" }}
+<section><h2 id="cat-{{ .id }}">{{ .title }}（{{ len $c }}个单位）</h2>
+<ol class="unit-list">
+{{ range $c }}<li><span class="unit-rank">{{ .Params.rank_text }}</span> <a href="{{ .RelPermalink }}">{{ .Title }}</a> <span class="unit-total">{{ .Params.total }}分 · {{ .Params.grade }}</span>{{ if .Params.commended }}<span class="tag">表彰</span>{{ end }}{{ if .Params.rectify }}<span class="tag">整改</span>{{ end }}</li>
+{{ end }}</ol></section>
+{{ end }}
+{{ end }}
+""",
+    "site_units.html": """\
+{{ define "main" }}
+<h1>全部单位</h1>
+{{ range .Pages.GroupByParam "category_title" }}
+<section><h2>{{ .Key }}（{{ len .Pages }}个单位）</h2>
+<ul class="unit-grid">
+{{ range .Pages.ByTitle }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><span class="muted">{{ delimit .Params.year_list "、" }}年度</span></li>
+{{ end }}</ul></section>
+{{ end }}
+{{ end }}
+""",
+    "search.html": """\
+{{ define "main" }}
+<h1>搜索</h1>
+<form class="search-big" role="search" action="index.html" method="get" data-search>
+<label for="q">单位名称或简称、考核意见中的一句话、牵头任务或评分项</label>
+<input id="q" type="search" name="q" autocomplete="off"><button type="submit">搜索</button>
+<p class="note">覆盖{{ delimit .Params.years "、" }}年度。</p>
+</form>
+<p id="search-status" role="status" aria-live="polite"></p>
+<div id="search-results"></div>
+{{ end }}
+""",
+    "404.html": """\
+{{ define "main" }}
+<h1>找不到这个页面</h1>
+<ul class="ways-in">
+<li><a href="{{ "/" | relURL }}">返回首页（全部年度）</a></li>
+<li><a href="{{ "/search/" | relURL }}">搜索单位、考核意见或评分项</a></li>
+<li><a href="{{ "/units/" | relURL }}">全部单位（历年考核结果）</a></li>
+{{ range sort site.Sections "Params.year" "desc" }}{{ if .Params.year }}<li><a href="{{ .RelPermalink }}">{{ .Params.year }}年度通报</a></li>{{ end }}{{ end }}
+</ul>
+{{ end }}
+""",
     "rubric.html": """\
 {{ define "main" }}
 <h1>{{ .Title }}</h1>
@@ -1031,6 +1095,11 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
         results = list(by_year[year.year].values())
         before = by_year.get(year.year - 1, {})
         rubric_titles = {r.id: r.title.format(year=year.year) for r in RUBRICS.values()}
+        category_averages = {
+            cid: decimal_text(half_up(sum((m.total for m in ms), Decimal(0)) / len(ms)))
+            for cid, _ in CATEGORIES
+            if (ms := [r for r in results if r.unit.category == cid])
+        }
         pages.append(
             (
                 f"{y}/_index",
@@ -1040,12 +1109,21 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
                     "number": f"阳综改组办发〔{year.year + 1}〕1号",
                     "recipients": "各县（区）人民政府，开发区管委会，市直各有关单位",
                     "date_text": f"{year.year + 1}年1月20日",
-                    "categories": [{"id": c, "title": t} for c, t in CATEGORIES],
+                    "categories": [
+                        {"id": c, "title": t, "average": category_averages[c]}
+                        for c, t in CATEGORIES
+                    ],
                     "rubrics": [{"id": k, "title": v} for k, v in rubric_titles.items()],
                 },
                 bulletin_md(project, year).split("---\n", 2)[2],
             )
         )
+        for name, title, layout in (
+            ("rankings", f"{year.year}年度考核排名", "rankings_index"),
+            ("units", f"{year.year}年度全部单位", "units_index"),
+        ):
+            page = {"title": title, "layout": layout, "kind": "index", "year": year.year}
+            pages.append((f"{y}/{name}-index", {**page, "url": f"/{y}/{name}/"}, ""))
         for rubric in RUBRICS.values():
             dims = []
             for d in DIMENSIONS:
@@ -1181,8 +1259,10 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
                 )
             )
     # One history page per unit ever assessed: units/<id>/index.html, like ours.
+    pages.append(("units/_index", {"title": "全部单位", "layout": "site_units"}, ""))
+    years = [str(year.year) for year in project.years]
     pages.append(
-        ("units/_index", {"title": "units", "build": {"render": "never", "list": "local"}}, "")
+        ("search", {"title": "搜索", "layout": "search", "url": "/search/", "years": years}, "")
     )
     for uid, rows in histories.items():
         pages.append(
@@ -1195,6 +1275,8 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
                     "id": uid,
                     "years": rows,
                     "former_names": sorted({row["name"] for row in rows} - {rows[-1]["name"]}),
+                    "category_title": rows[-1]["category_title"],
+                    "year_list": [str(row["year"]) for row in reversed(rows)],
                 },
                 "",
             )
@@ -1224,7 +1306,8 @@ def write_hugo(project: ProjectDef, dest: Path, style: str = HUGO_STYLE) -> None
 
     `front-matter`: one content file per page, JSON front matter and the Markdown after it.
     `adapter`: Hugo's content adapters (`_content.gotmpl`, Hugo 0.126+), its current way to build
-    pages from data: the section pages stay files, every other page comes from a JSON data file.
+    pages from data: the section pages and the few placed by `url` (the lists of a year, search)
+    stay files, every other page comes from a JSON data file.
     """
     write(
         dest / "hugo.toml",
@@ -1237,7 +1320,7 @@ def write_hugo(project: ProjectDef, dest: Path, style: str = HUGO_STYLE) -> None
         write(dest / "layouts" / name, template)
     folders: dict[str, list[dict]] = {}
     for path, params, body in hugo_pages(project):
-        if style == "front-matter" or path.endswith("_index"):
+        if style == "front-matter" or path.endswith("_index") or "url" in params:
             write(dest / "content" / f"{path}.md", _front(params, body))
             continue
         folder, rest = path.split("/", 1)
