@@ -15,7 +15,7 @@ from .history import RankChange, Standing
 from .model import FROZEN, ArchivedYear, Category, Correction, Unit, Year
 from .render import Page
 from .reuse import Parts
-from .scoring import UnitResult, UnitScore, YearResults
+from .scoring import CategoryRanking, UnitResult, UnitScore, YearResults
 
 T = TypeVar("T")
 
@@ -213,9 +213,16 @@ class Pages:
             # The same object while its repr is (Decimals: 10 == 10.0), so that rows are kept
             # by it rather than by hashing it again for every row
             columns = self.kept((), ("columns", repr(columns)), lambda c=columns: c)
-            rows = tuple(
-                self.row(r, ranking.category, columns, self.change(number, r.unit.id), shown)
-                for r in ranking.results
+            changes = tuple(self.change(number, r.unit.id) for r in ranking.results)
+            # A category none of whose units changed is the same ranking: its rows are kept
+            # whole, and each row apart for when one unit of the category changes.
+            rows = self.kept(
+                (ranking, columns),
+                ("rows", changes, shown),
+                lambda k=ranking, c=columns, h=changes: tuple(
+                    self.row(r, k.category, c, change, shown)
+                    for r, change in zip(k.results, h, strict=True)
+                ),
             )
             averages = tuple(ranking.dimension_averages.get(c.id) for c in columns)
             scored = sum(1 for r in rows if r.scored)
@@ -266,34 +273,17 @@ class Pages:
             view = views.RankingView(frame, self.alternates(path), table, bool(year.grades), weight)
             yield Page(path, "ranking.html", view, "ranking")
         for ranking, table in zip(results.rankings, tables, strict=True):
-            ordered = ranking.results
-            # A unit's chart shows the category's averages only as ticks: an average that moves
-            # no tick changes no unit page.
-            ticks = views.ticks(ordered, ranking.dimension_averages)
-            for i, result in enumerate(ordered):
-                path = f"{base}/units/{result.unit.id}/index.html"
-                row = table.rows[i]
-                before = table.rows[i - 1] if i > 0 else None
-                after = table.rows[i + 1] if i + 1 < len(ordered) else None
-                at = ticks[result.score.rubric.id]
-                dimensions = (
-                    self.kept(
-                        (result.score,),
-                        ("dimensions", at),
-                        lambda r=result, t=at: views.unit_dimensions(r, dict(t)),
-                    )
-                    if shown
-                    else ()
-                )
-                # The view is made of its owners and values only, so while they are the same
-                # it is the same object, whose digest is kept too.
-                owners = (result.score, result.unit, year, frame, table.category, row, dimensions)
-                owners += (before, after)
-                values = (self.alternates(path), table.scored)
-                view = self.kept(
-                    owners, ("unit", *values), lambda o=owners, v=values: unit_view(*o, *v)
-                )
-                yield Page(path, "unit.html", view, "unit")
+            paths = tuple(f"{base}/units/{r.unit.id}/index.html" for r in ranking.results)
+            alternates = tuple(map(self.alternates, paths))
+            # A category's unit pages are made of its ranking, its table, the year and the
+            # links to other years alone: kept whole while those are the same.
+            yield from self.kept(
+                (ranking, table, year, frame),
+                ("unit-pages", alternates),
+                lambda k=ranking, t=table, p=paths, a=alternates: tuple(
+                    self.unit_pages(year, frame, k, t, p, a)
+                ),
+            )
         for rubric in data.rubrics.values():
             path = f"{base}/rubrics/{rubric.id}/index.html"
             users = tuple(
@@ -314,6 +304,45 @@ class Pages:
             yield Page(
                 path, "page.html", views.MarkdownView(frame, self.alternates(path), page), "page"
             )
+
+    def unit_pages(
+        self,
+        year: Year,
+        frame: views.YearFrame,
+        ranking: CategoryRanking,
+        table: views.Table,
+        paths: tuple[str, ...],
+        alternates: tuple[views.Alternates, ...],
+    ) -> Iterator[Page]:
+        """The pages of a category's units, each view kept while what it is made of is."""
+        shown = not year.grades_only
+        ordered = ranking.results
+        # A unit's chart shows the category's averages only as ticks: an average that moves
+        # no tick changes no unit page.
+        ticks = views.ticks(ordered, ranking.dimension_averages)
+        for i, result in enumerate(ordered):
+            row = table.rows[i]
+            before = table.rows[i - 1] if i > 0 else None
+            after = table.rows[i + 1] if i + 1 < len(ordered) else None
+            at = ticks[result.score.rubric.id]
+            dimensions = (
+                self.kept(
+                    (result.score,),
+                    ("dimensions", at),
+                    lambda r=result, t=at: views.unit_dimensions(r, dict(t)),
+                )
+                if shown
+                else ()
+            )
+            # The view is made of its owners and values only, so while they are the same
+            # it is the same object, whose digest is kept too.
+            owners = (result.score, result.unit, year, frame, table.category, row, dimensions)
+            owners += (before, after)
+            values = (alternates[i], table.scored)
+            view = self.kept(
+                owners, ("unit", *values), lambda o=owners, v=values: unit_view(*o, *v)
+            )
+            yield Page(paths[i], "unit.html", view, "unit")
 
     def history_pages(self) -> Iterator[Page]:
         for unit, rows in history.histories(self.by_year).items():

@@ -15,10 +15,12 @@ from . import opendata, search
 from .cache import FileHashes, ParseCache
 from .model import Category, Year, YearData
 from .scoring import (
+    CategoryRanking,
     UnitResult,
     UnitScore,
     YearResults,
     assess_year,
+    rank_category_results,
     rank_year,
     score_unit,
     unit_result,
@@ -32,27 +34,49 @@ class Parts:
     `owners` are compared by identity (an entry holds them, so their ids stay theirs), `key`
     by value: plain values only, no Decimal (4.50 == 4.5, but the two are shown differently).
     An entry lives as long as builds keep asking for it: what one build did not use is dropped
-    when the next one starts (`next_build`).
+    when the next one starts (`next_build`). A part made of other parts (a category's rows,
+    made of each unit's row) keeps them alive while it is asked for, so that when it has to be
+    made again, the parts that did not change are still there.
     """
 
     def __init__(self) -> None:
-        self.kept: dict[tuple, tuple[tuple, Any]] = {}
-        self.used: dict[tuple, tuple[tuple, Any]] = {}
+        self.kept: dict[tuple, tuple[tuple, Any, tuple]] = {}
+        self.used: dict[tuple, tuple[tuple, Any, tuple]] = {}
+        self.making: list[tuple] | None = None  # the parts asked for by the one being made
 
     def get(self, owners: tuple, key: tuple, make: Callable[[], Any]) -> Any:
         # The entry holds its owners, so no other living object can have their ids: an entry
         # found by their ids is theirs, with no need to compare them again.
         # A part is mostly asked for once a build: taken from `kept`, it costs two hashes of
-        # the key (the preview asks about ten a unit per save), not three.
+        # the key, not three.
         full = (key, *map(id, owners))
+        if self.making is not None:
+            self.making.append(full)
         hit = self.kept.pop(full, None)
-        if hit is None:
-            hit = self.used.get(full)
+        if hit is not None:
+            self.used[full] = hit
+            if hit[2]:
+                self._revive(hit[2])
+            return hit[1]
+        hit = self.used.get(full)
+        if hit is not None:
+            return hit[1]
+        outer, self.making = self.making, []
+        try:
+            value = make()
+        finally:
+            inner, self.making = self.making, outer
+        self.used[full] = (owners, value, tuple(inner))
+        return value
+
+    def _revive(self, parts: tuple) -> None:
+        """Carry the parts a reused part was made of into this build."""
+        for full in parts:
+            hit = self.kept.pop(full, None)
             if hit is not None:
-                return hit[1]
-            hit = (owners, make())
-        self.used[full] = hit
-        return hit[1]
+                self.used[full] = hit
+                if hit[2]:
+                    self._revive(hit[2])
 
     def next_build(self) -> None:
         self.kept, self.used = self.used, {}
@@ -104,7 +128,22 @@ class BuildState:
                 score = score_unit(unit, rubric, sheet, method)
                 self.scores[key] = (method, score)
             scores.append(score)
-        return rank_year(data, scores, self.result)
+        return rank_year(data, scores, self.result, self.ranking)
+
+    def ranking(
+        self,
+        category: Category,
+        members: tuple[UnitScore, ...],
+        year: Year,
+        result: Callable[..., UnitResult],
+    ) -> CategoryRanking:
+        """`scoring.rank_category_results`, the same object while its members' scores and the
+        year are: a save ranks again only the category of the unit it changed."""
+        return self.parts.get(
+            (category, year, *members),
+            ("ranking",),
+            lambda: rank_category_results(category, members, year, result),
+        )
 
     def result(
         self,

@@ -302,47 +302,63 @@ def unit_result(
     )
 
 
+def rank_category_results(
+    category: Category,
+    members: tuple[UnitScore, ...],
+    year: Year,
+    result: Callable[..., UnitResult] = unit_result,
+) -> CategoryRanking:
+    """Rank one category of a year from its units' scores (units.yaml order).
+
+    Its results depend on nothing else: the category, its members' scores and the year (whose
+    lists name the units commended or to rectify by decision).
+    """
+    listed_commend = _listed(year.commendation)
+    listed_rectify = _listed(year.rectification)
+    ranked = rank_category(list(members), year.tie_break)
+    results = [
+        result(
+            score,
+            rank,
+            tied,
+            category,
+            year,
+            listed_commend.get(score.unit.id),
+            listed_rectify.get(score.unit.id),
+        )
+        for score, rank, tied in ranked
+    ]
+    results += [UnitResult(s) for s in members if s.total is None]
+    totals = [s.total for s, _, _ in ranked if s.total is not None]
+    dimension_values: dict[str, list[Decimal]] = {}
+    for s, _, _ in ranked:
+        for d in s.dimensions:
+            dimension_values.setdefault(d.dimension.id, []).append(d.subtotal)
+    return CategoryRanking(
+        category,
+        tuple(results),
+        _mean(totals),
+        {k: v for k, v in ((k, _mean(v)) for k, v in dimension_values.items()) if v is not None},
+    )
+
+
 def rank_year(
     data: YearData,
     scores: Sequence[UnitScore],
     result: Callable[..., UnitResult] = unit_result,
+    ranking: Callable[..., CategoryRanking] = rank_category_results,
 ) -> YearResults:
     """Rank each category of a year and draw up both lists, from its units' scores.
 
-    `result`: `unit_result`, or the preview's copy that keeps each result (reuse.BuildState).
+    `result` and `ranking`: `unit_result` and `rank_category_results`, or the preview's copies
+    that keep each unit's result and each category's ranking (reuse.BuildState).
     """
     year = data.year
-    listed_commend = _listed(year.commendation)
-    listed_rectify = _listed(year.rectification)
-    results: dict[str, UnitResult] = {}
-    rankings = []
-    for category in year.categories:
-        members = [s for s in scores if s.unit.category == category.id]
-        ranked = rank_category(members, year.tie_break)
-        for score, rank, tied in ranked:
-            uid = score.unit.id
-            results[uid] = result(
-                score, rank, tied, category, year, listed_commend.get(uid), listed_rectify.get(uid)
-            )
-        for score in members:
-            results.setdefault(score.unit.id, UnitResult(score))
-        totals = [s.total for s, _, _ in ranked if s.total is not None]
-        dimension_values: dict[str, list[Decimal]] = {}
-        for s, _, _ in ranked:
-            for d in s.dimensions:
-                dimension_values.setdefault(d.dimension.id, []).append(d.subtotal)
-        ranked_ids = [s.unit.id for s, _, _ in ranked]
-        unscored = [s.unit.id for s in members if s.total is None]
-        rankings.append(
-            CategoryRanking(
-                category,
-                tuple(results[i] for i in ranked_ids + unscored),
-                _mean(totals),
-                {
-                    k: v
-                    for k, v in ((k, _mean(v)) for k, v in dimension_values.items())
-                    if v is not None
-                },
-            )
-        )
-    return YearResults(data, tuple(results[u.id] for u in data.units), tuple(rankings))
+    members: dict[str, list[UnitScore]] = {c.id: [] for c in year.categories}
+    for s in scores:
+        members[s.unit.category].append(s)
+    rankings = tuple(
+        ranking(category, tuple(members[category.id]), year, result) for category in year.categories
+    )
+    results = {r.unit.id: r for k in rankings for r in k.results}
+    return YearResults(data, tuple(results[u.id] for u in data.units), rankings)
