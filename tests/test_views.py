@@ -217,3 +217,32 @@ def test_kept_draws_a_macro_again_only_when_what_it_sees_changes(tmp_path: Path)
     )
     with render.keeping(env, parts):
         assert draw(r=v, label="x", other=1, page="q") == "(28 x a)<29 x q><30 x q>(31 1 a)"
+
+
+def test_a_kept_part_keeps_alive_the_parts_it_was_made_of():
+    """A category's rows kept whole keep each unit's row too: when the category has to be made
+    again, the rows that did not change are the same objects (and their drawn text with them)."""
+    from bulletin.reuse import Parts
+
+    class Owner:
+        pass
+
+    parts, a, b, made = Parts(), Owner(), Owner(), []
+
+    def row(owner: Owner) -> tuple:
+        return parts.get((owner,), ("row",), lambda: made.append(owner) or ("row", owner))
+
+    def rows(key: str) -> tuple:
+        return parts.get((a, b), ("rows", key), lambda: (row(a), row(b)))
+
+    first = rows("k")
+    assert made == [a, b]
+    for _ in range(3):  # the whole is reused; nothing asks for the rows one by one
+        parts.next_build()
+        assert rows("k") is first
+    parts.next_build()
+    again = rows("other")  # the whole must be made again: its unchanged rows are still kept
+    assert made == [a, b] and again == first and again[0] is first[0]
+    parts.next_build()
+    parts.next_build()  # asked for by no build: dropped, rows and all
+    assert row(a) is not first[0] and made == [a, b, a]
