@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from .model import DRAFT, FROZEN, PUBLISHED, Rubric, SiteConfig, TextPage, Year
-from .scoring import UnitResult, YearResults, decimal_text, rank_text
+from .scoring import CategoryRanking, UnitResult, YearResults, decimal_text, rank_text
 from .xlsx import BOLD, HEAD, PLAIN, WRAP, Sheet, deflate_piece, row_xml, sheet_title, workbook
 
 # A unit's row, or the one made from the very same owners and an equal key before (the
@@ -44,9 +44,7 @@ def _header(sheet: Sheet, titles: list[str], widths: list[float]) -> None:
 SCORE_COLUMNS = (4, 6)  # 得分, 折算分: left out when a year publishes grades only
 
 
-def category_sheet(
-    sheet: Sheet, results: list[UnitResult], year: Year, kept: Kept = _fresh
-) -> None:
+def category_sheet(sheet: Sheet, ranking: CategoryRanking, year: Year, kept: Kept = _fresh) -> None:
     scores = not year.grades_only
     keep = [i for i in range(len(CATEGORY_COLUMNS)) if scores or i not in SCORE_COLUMNS]
     titles = [title for title, _ in CATEGORY_COLUMNS]
@@ -54,13 +52,21 @@ def category_sheet(
         titles[6] = f"折算分（权重{decimal_text(year.weight)}）"
     widths = [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40]
     _header(sheet, [titles[i] for i in keep], [widths[i] for i in keep])
-    for r in results:
-        row = len(sheet.rows) + 1
-        key = ("xlsx-category", row, r.rank, r.tied, r.grade, r.commended, r.rectify)
-        key += (r.commendation_reason, r.rectification_reason)
-        sheet.add_xml(
-            kept((r.score, r.unit, year), key, lambda r=r, n=row: _category_row(r, n, keep))
-        )
+    first = len(sheet.rows) + 1
+
+    def rows() -> tuple[str, ...]:
+        made = []
+        for n, r in enumerate(ranking.results, first):
+            key = ("xlsx-category", n, r.rank, r.tied, r.grade, r.commended, r.rectify)
+            key += (r.commendation_reason, r.rectification_reason)
+            made.append(
+                kept((r.score, r.unit, year), key, lambda r=r, n=n: _category_row(r, n, keep))
+            )
+        return tuple(made)
+
+    # the same ranking (no unit of the category changed): the same rows
+    for xml in kept((ranking, year), ("xlsx-category-rows", first), rows):
+        sheet.add_xml(xml)
 
 
 def _category_row(r: UnitResult, row: int, keep: list[int]) -> str:
@@ -99,10 +105,17 @@ def rubric_sheet(
     ]
     _header(sheet, head, [26, 12, 10, *([14] * len(columns))])
     sheet.heights[1] = 90
-    for r in results:  # its rubric is its score's: the score decides the whole row
-        row = len(sheet.rows) + 1
-        key = ("xlsx-rubric", row)
-        sheet.add_xml(kept((r.score, r.unit), key, lambda r=r, n=row: _rubric_row(r, n, keys)))
+    first = len(sheet.rows) + 1
+
+    def rows() -> tuple[str, ...]:  # its rubric is its score's: the score decides the row
+        return tuple(
+            kept((r.score, r.unit), ("xlsx-rubric", n), lambda r=r, n=n: _rubric_row(r, n, keys))
+            for n, r in enumerate(results, first)
+        )
+
+    owners = (rubric, *(x for r in results for x in (r.score, r.unit)))
+    for xml in kept(owners, ("xlsx-rubric-rows", first, tuple(keys)), rows):
+        sheet.add_xml(xml)
 
 
 def _rubric_row(r: UnitResult, row: int, keys: list[str]) -> str:
@@ -176,7 +189,7 @@ def results_xlsx(results: YearResults, site: SiteConfig, kept: Kept | None = Non
     scores = not data.year.grades_only
     for ranking in results.rankings:
         sheet = Sheet(sheet_title(ranking.category.title, taken))
-        category_sheet(sheet, list(ranking.results), data.year, kept)
+        category_sheet(sheet, ranking, data.year, kept)
         sheets.append(sheet)
         what = "得分、等级、折算分" if scores else "等级"
         listed.append((sheet.title, f"{ranking.category.title}类：各单位名次、{what}、表彰和整改"))

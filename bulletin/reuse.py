@@ -7,9 +7,9 @@ hands back the very same objects while their inputs are the very same objects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from . import opendata, search
 from .cache import FileHashes, ParseCache
@@ -25,6 +25,8 @@ from .scoring import (
     score_unit,
     unit_result,
 )
+
+T = TypeVar("T")
 
 
 class Parts:
@@ -109,6 +111,31 @@ class BuildState:
         """`search.unit_json`, kept while the unit, its score and its reasons are the same."""
         key = ("search", result.commendation_reason, result.rectification_reason)
         return self.parts.get((result.score, result.unit), key, lambda: search.unit_json(result))
+
+    def by_category(
+        self, kind: str, rankings: Iterable[CategoryRanking], one: Callable[..., T]
+    ) -> Callable[..., T]:
+        """`one(result, *args)` for units of these rankings, kept whole per category: a category
+        none of whose units changed is the same ranking, and asks nothing of its units (each
+        unit's part stays kept inside it, for when the category changes)."""
+        rankings = tuple(rankings)
+        tables: dict[tuple, dict[int, T]] = {}
+
+        def get(result: UnitResult, *args: Any) -> T:
+            table = tables.get(args)
+            if table is None:
+                table = tables[args] = {}
+                for ranking in rankings:  # each holds its results: their ids stay theirs
+                    table.update(
+                        self.parts.get(
+                            (ranking,),
+                            (kind, *args),
+                            lambda k=ranking: {id(r): one(r, *args) for r in k.results},
+                        )
+                    )
+            return table[id(result)]
+
+        return get
 
     def assess(self, data: YearData) -> YearResults:
         """`assess_year`, scoring again only units whose unit, rubric, sheet or method changed."""

@@ -309,10 +309,16 @@ def data_files(
     """A year's open data, by file name: as a build publishes it and as a freeze archives it.
 
     The preview keeps each unit's JSON text, CSV line and workbook rows while its score and result
-    are the same.
+    are the same, and a category's whole while its ranking is (`BuildState.by_category`).
     """
     record, line, kept = (
-        (state.record, state.line, state.parts.get) if state else (opendata.record_json, None, None)
+        (
+            state.by_category("json", year.rankings, state.record),
+            state.by_category("csv", year.rankings, state.line),
+            state.parts.get,
+        )
+        if state
+        else (opendata.record_json, None, None)
     )
     return {
         "results.json": opendata.results_json(year, record).encode("utf-8"),
@@ -338,7 +344,11 @@ def add_search_index(
 ) -> None:
     """One index of every year at the site's root: never in a year's folder, so never archived."""
     titles = {a.year: a.bulletin_title for a in archives.current}
-    kept = state.search_text if state else None
+    kept = (
+        state.by_category("search", (k for y in years for k in y.rankings), state.search_text)
+        if state
+        else None
+    )
     files = search.search_files(years, archives.standings, titles, kept, live)
     for path, text in files.items():
         output.add(path, text.encode("utf-8"))
