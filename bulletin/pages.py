@@ -78,6 +78,7 @@ class Pages:
         live = [s for y in self.years for s in self.live[y.year.number]]
         self.by_year = history.index([*live, *archived_standings])
         self.changes = history.rank_changes(self.by_year)
+        self.histories = history.histories(self.by_year)
         entries = [
             views.YearEntry(
                 y.year.number,
@@ -130,14 +131,23 @@ class Pages:
         year = results.year
         titles = {c.id: c.title for c in year.categories}
         number, hidden = year.number, year.grades_only
-        return [
-            self.kept(
-                (r.score,),
-                ("standing", number, hidden, titles.get(r.unit.category), r.rank, r.tied, r.grade),
-                lambda r=r: history.standing(year, titles, r),
+
+        def standing(r: UnitResult) -> Standing:
+            key = (number, hidden, titles.get(r.unit.category), r.rank, r.tied, r.grade)
+            return self.kept(
+                (r.score,), ("standing", *key), lambda: history.standing(year, titles, r)
             )
-            for r in results.units
-        ]
+
+        by_result: dict[int, Standing] = {}
+        for ranking in results.rankings:  # a category's whole while its ranking is the same
+            by_result.update(
+                self.kept(
+                    (ranking, year),
+                    ("standings",),
+                    lambda k=ranking: {id(r): standing(r) for r in k.results},
+                )
+            )
+        return [by_result[id(r)] for r in results.units]
 
     def row(
         self,
@@ -175,7 +185,7 @@ class Pages:
         """The pages about the whole site: every unit, search, and the page for a wrong address."""
         years = tuple(self.year_list)
         units = []
-        for unit, rows in history.histories(self.by_year).items():
+        for unit, rows in self.histories.items():
             assessed = [s for _, s in rows if s is not None]
             latest = assessed[-1]
             units.append(
@@ -345,7 +355,7 @@ class Pages:
             yield Page(paths[i], "unit.html", view, "unit")
 
     def history_pages(self) -> Iterator[Page]:
-        for unit, rows in history.histories(self.by_year).items():
+        for unit, rows in self.histories.items():
             pages = self.by_kind.get(f"units:{unit}", {})
             standings = tuple(standing for _, standing in rows)
             links = tuple(
