@@ -52,6 +52,10 @@ def category_sheet(sheet: Sheet, ranking: CategoryRanking, year: Year, kept: Kep
         titles[6] = f"折算分（权重{decimal_text(year.weight)}）"
     widths = [6, 12, 26, 12, 8, 8, 12, 6, 40, 8, 40]
     _header(sheet, [titles[i] for i in keep], [widths[i] for i in keep])
+    if kept is _fresh:  # values, written out sheet by sheet: a tenth of their XML's memory
+        for r in ranking.results:
+            sheet.add(_category_values(r, keep))
+        return
     first = len(sheet.rows) + 1
 
     def rows() -> tuple[str, ...]:
@@ -60,7 +64,11 @@ def category_sheet(sheet: Sheet, ranking: CategoryRanking, year: Year, kept: Kep
             key = ("xlsx-category", n, r.rank, r.tied, r.grade, r.commended, r.rectify)
             key += (r.commendation_reason, r.rectification_reason)
             made.append(
-                kept((r.score, r.unit, year), key, lambda r=r, n=n: _category_row(r, n, keep))
+                kept(
+                    (r.score, r.unit, year),
+                    key,
+                    lambda r=r, n=n: row_xml(n, _category_values(r, keep)),
+                )
             )
         return tuple(made)
 
@@ -69,7 +77,7 @@ def category_sheet(sheet: Sheet, ranking: CategoryRanking, year: Year, kept: Kep
         sheet.add_xml(xml)
 
 
-def _category_row(r: UnitResult, row: int, keep: list[int]) -> str:
+def _category_values(r: UnitResult, keep: list[int]) -> list:
     values = [
         r.rank,
         rank_text(r.rank, r.tied),
@@ -83,7 +91,7 @@ def _category_row(r: UnitResult, row: int, keep: list[int]) -> str:
         "是" if r.rectify else "",
         r.rectification_reason,
     ]
-    return row_xml(row, [values[i] for i in keep])
+    return [values[i] for i in keep]
 
 
 def rubric_sheet(
@@ -105,11 +113,19 @@ def rubric_sheet(
     ]
     _header(sheet, head, [26, 12, 10, *([14] * len(columns))])
     sheet.heights[1] = 90
+    if kept is _fresh:  # as in category_sheet
+        for r in results:
+            sheet.add(_rubric_values(r, keys))
+        return
     first = len(sheet.rows) + 1
 
     def rows() -> tuple[str, ...]:  # its rubric is its score's: the score decides the row
         return tuple(
-            kept((r.score, r.unit), ("xlsx-rubric", n), lambda r=r, n=n: _rubric_row(r, n, keys))
+            kept(
+                (r.score, r.unit),
+                ("xlsx-rubric", n),
+                lambda r=r, n=n: row_xml(n, _rubric_values(r, keys)),
+            )
             for n, r in enumerate(results, first)
         )
 
@@ -118,13 +134,13 @@ def rubric_sheet(
         sheet.add_xml(xml)
 
 
-def _rubric_row(r: UnitResult, row: int, keys: list[str]) -> str:
+def _rubric_values(r: UnitResult, keys: list[str]) -> list:
     if not r.scored:
-        return row_xml(row, [r.unit.name, r.unit.id, "尚未评分", *([None] * len(keys))])
+        return [r.unit.name, r.unit.id, "尚未评分", *([None] * len(keys))]
     # Subtotals by dimension id, item scores by item id: ids are distinct within a rubric.
     values = {d.dimension.id: d.subtotal for d in r.score.dimensions}
     values.update((i.item.id, i.score) for d in r.score.dimensions for i in d.items)
-    return row_xml(row, [r.unit.name, r.unit.id, r.total, *(values.get(key) for key in keys)])
+    return [r.unit.name, r.unit.id, r.total, *(values.get(key) for key in keys)]
 
 
 def guide_sheet(
