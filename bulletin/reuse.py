@@ -23,7 +23,6 @@ from .scoring import (
     rank_category_results,
     rank_year,
     score_unit,
-    unit_result,
 )
 
 T = TypeVar("T")
@@ -155,38 +154,17 @@ class BuildState:
                 score = score_unit(unit, rubric, sheet, method)
                 self.scores[key] = (method, score)
             scores.append(score)
-        return rank_year(data, scores, self.result, self.ranking)
+        return rank_year(data, scores, self.ranking)
 
     def ranking(
-        self,
-        category: Category,
-        members: tuple[UnitScore, ...],
-        year: Year,
-        result: Callable[..., UnitResult],
+        self, category: Category, members: tuple[UnitScore, ...], year: Year
     ) -> CategoryRanking:
         """`scoring.rank_category_results`, the same object while its members' scores and the
         year are: a save ranks again only the category of the unit it changed."""
         return self.parts.get(
             (category, year, *members),
             ("ranking",),
-            lambda: rank_category_results(category, members, year, result),
-        )
-
-    def result(
-        self,
-        score: UnitScore,
-        rank: int,
-        tied: bool,
-        category: Category,
-        year: Year,
-        listed_commend: str | None,
-        listed_rectify: str | None,
-    ) -> UnitResult:
-        """`scoring.unit_result`, the same object while its score, rank and year are."""
-        return self.parts.get(
-            (score, category, year),
-            ("result", rank, tied, listed_commend, listed_rectify),
-            lambda: unit_result(score, rank, tied, category, year, listed_commend, listed_rectify),
+            lambda: rank_category_results(category, members, year),
         )
 
 

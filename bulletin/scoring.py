@@ -303,10 +303,7 @@ def unit_result(
 
 
 def rank_category_results(
-    category: Category,
-    members: tuple[UnitScore, ...],
-    year: Year,
-    result: Callable[..., UnitResult] = unit_result,
+    category: Category, members: tuple[UnitScore, ...], year: Year
 ) -> CategoryRanking:
     """Rank one category of a year from its units' scores (units.yaml order).
 
@@ -317,7 +314,7 @@ def rank_category_results(
     listed_rectify = _listed(year.rectification)
     ranked = rank_category(list(members), year.tie_break)
     results = [
-        result(
+        unit_result(
             score,
             rank,
             tied,
@@ -345,20 +342,19 @@ def rank_category_results(
 def rank_year(
     data: YearData,
     scores: Sequence[UnitScore],
-    result: Callable[..., UnitResult] = unit_result,
     ranking: Callable[..., CategoryRanking] = rank_category_results,
 ) -> YearResults:
     """Rank each category of a year and draw up both lists, from its units' scores.
 
-    `result` and `ranking`: `unit_result` and `rank_category_results`, or the preview's copies
-    that keep each unit's result and each category's ranking (reuse.BuildState).
+    `ranking`: `rank_category_results`, or the preview's copy that keeps each category's
+    ranking while its members' scores and the year are the same (reuse.BuildState).
     """
     year = data.year
     members: dict[str, list[UnitScore]] = {c.id: [] for c in year.categories}
     for s in scores:
         members[s.unit.category].append(s)
     rankings = tuple(
-        ranking(category, tuple(members[category.id]), year, result) for category in year.categories
+        ranking(category, tuple(members[category.id]), year) for category in year.categories
     )
     results = {r.unit.id: r for k in rankings for r in k.results}
     return YearResults(data, tuple(results[u.id] for u in data.units), rankings)
