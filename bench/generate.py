@@ -1180,9 +1180,7 @@ def hugo_pages(project: ProjectDef) -> list[tuple[str, dict, str]]:
                         "dimensions": [
                             {"title": d.title, "points": str(d.points)} for d in DIMENSIONS
                         ],
-                        "average": decimal_text(
-                            half_up(sum((r.total for r in members), Decimal(0)) / len(members))
-                        ),
+                        "average": category_averages[cid],
                         "dimension_averages": list(averages[cid].values()),
                     },
                     "",
