@@ -235,7 +235,7 @@ def parse(text: str, rel: str, line_offset: int = 0) -> Node:
                     raise _odd_indent(mark(start), value[0])
                 if style == "|" or style == ">":
                     block_scalars.append((start.line, event.end_mark.line))
-                elif not style and (colon := FULL_WIDTH_COLON.match(value)) is not None:
+                elif not style and "：" in value and (colon := FULL_WIDTH_COLON.match(value)):
                     end = text.find("\n", start.index)
                     first = text[start.index : end if end >= 0 else len(text)]
                     rest = re.split(r"[,}\]]| #", first[len(colon.group(0)) :])[0]
