@@ -246,3 +246,42 @@ def test_a_kept_part_keeps_alive_the_parts_it_was_made_of():
     parts.next_build()
     parts.next_build()  # asked for by no build: dropped, rows and all
     assert row(a) is not first[0] and made == [a, b, a]
+
+
+def test_runs_of_rows_are_drawn_again_only_where_a_row_changed(tmp_path: Path):
+    """`rows | runs(n)` groups rows for `kept`: the same tuple while its rows are the same
+    objects, so an edit draws again the run of the row it changed and no other row."""
+    from dataclasses import dataclass
+
+    from bulletin.reuse import Parts
+
+    @dataclass(frozen=True)
+    class V:
+        value: str
+
+    templates = tmp_path / "theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "_m.html").write_text(
+        "{% macro item(r) %}[{{ drawn() }}{{ r.value }}]{% endmacro %}"
+        "{% macro items(rows) %}<{{ drawn() }}{% for r in rows %}{{ kept(item, r) }}{% endfor %}>"
+        "{% endmacro %}",
+        encoding="utf-8",
+    )
+    (templates / "page.html").write_text(
+        '{% from "_m.html" import items %}'
+        "{% for run in rows | runs(2) %}{{ kept(items, run) }}{% endfor %}",
+        encoding="utf-8",
+    )
+    env = render.environment(tmp_path / "theme")
+    count = iter(range(1, 1000))
+    env.globals["drawn"] = lambda: next(count)
+
+    def draw(rows: tuple) -> str:
+        return env.get_template("page.html").render(rows=rows)
+
+    a, b, c, d, e = map(V, "abcde")
+    assert draw((a, b, c, d, e)) == "<1[2a][3b]><4[5c][6d]><7[8e]>"  # not keeping
+    parts = Parts()
+    with render.keeping(env, parts):
+        assert draw((a, b, c, d, e)) == "<9[10a][11b]><12[13c][14d]><15[16e]>"
+        assert draw((a, b, V("c"), d, e)) == "<9[10a][11b]><17[18c][14d]><15[16e]>"
