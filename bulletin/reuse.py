@@ -37,13 +37,17 @@ class Parts:
     An entry lives as long as builds keep asking for it: what one build did not use is dropped
     when the next one starts (`next_build`). A part made of other parts (a category's rows,
     made of each unit's row) keeps them alive while it is asked for, so that when it has to be
-    made again, the parts that did not change are still there.
+    made again, the parts that did not change are still there. So does a page: a page left as
+    it was, and not drawn again, keeps alive the parts its drawing asked for (`keep_drawn`).
     """
 
     def __init__(self) -> None:
         self.kept: dict[tuple, tuple[tuple, Any, tuple]] = {}
         self.used: dict[tuple, tuple[tuple, Any, tuple]] = {}
         self.making: list[tuple] | None = None  # the parts asked for by the one being made
+        # the parts each page's drawing asked for, by page: this build's, and the last one's
+        self.drawn: dict[str, tuple] = {}
+        self.drawn_before: dict[str, tuple] = {}
 
     def get(self, owners: tuple, key: tuple, make: Callable[[], Any]) -> Any:
         # The entry holds its owners, so no other living object can have their ids: an entry
@@ -79,8 +83,26 @@ class Parts:
                 if hit[2]:
                     self._revive(hit[2])
 
+    def drawing(self, page: str, draw: Callable[[], T]) -> T:
+        """`draw()`, remembering the parts it asks for as the parts of `page`."""
+        outer, self.making = self.making, []
+        try:
+            return draw()
+        finally:
+            self.drawn[page], self.making = tuple(self.making), outer
+
+    def keep_drawn(self, page: str) -> None:
+        """Keep alive the parts of a page that this build leaves as it was: else a page drawn
+        only now and then (a category's ranking, while another category is edited) would be
+        drawn afresh, every row of it, when it next changes."""
+        parts = self.drawn_before.get(page)
+        if parts is not None:
+            self.drawn[page] = parts
+            self._revive(parts)
+
     def next_build(self) -> None:
         self.kept, self.used = self.used, {}
+        self.drawn_before, self.drawn = self.drawn, {}
 
 
 @dataclass

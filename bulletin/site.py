@@ -9,6 +9,7 @@ record (see `record`), so an incremental build gives exactly the bytes of a clea
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import time
@@ -284,19 +285,19 @@ def render_changed(
     theme = render.theme_digest(root / "theme")
     site = project.site
     digests = render.Digests(state.digests if state else None)
+    parts = state.parts if state else None
     todo = []
     for page in pages:
         fingerprint = render.fingerprint(page, site, theme, digests)
-        if not output.unchanged(page.path, fingerprint):
-            todo.append(
-                Job(
-                    page.path,
-                    fingerprint,
-                    lambda page=page: render.draw(env, page, site),
-                    page.kind,
-                )
-            )
-    with render.keeping(env, state.parts if state else None):
+        if output.unchanged(page.path, fingerprint):
+            if parts is not None:
+                parts.keep_drawn(page.path)
+            continue
+        draw = functools.partial(render.draw, env, page, site)
+        if parts is not None:  # the preview: what drawing it asks for, kept while it stays
+            draw = functools.partial(parts.drawing, page.path, draw)
+        todo.append(Job(page.path, fingerprint, draw, page.kind))
+    with render.keeping(env, parts):
         writer.render(todo, output, root, jobs)
     if state is not None:
         state.digests = digests.used  # what this build digested: kept while it is reused

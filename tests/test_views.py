@@ -248,6 +248,29 @@ def test_a_kept_part_keeps_alive_the_parts_it_was_made_of():
     assert row(a) is not first[0] and made == [a, b, a]
 
 
+def test_a_page_left_as_it_was_keeps_alive_the_parts_it_was_drawn_with():
+    """A category's ranking page, not drawn while other categories are edited, keeps its rows:
+    when it changes at last, only its changed rows are drawn again."""
+    from bulletin.reuse import Parts
+
+    parts, made = Parts(), []
+
+    def row(owner: object) -> object:
+        return parts.get((owner,), ("row",), lambda: made.append(owner) or owner)
+
+    a = object()
+    parts.drawing("ranking.html", lambda: row(a))
+    for _ in range(3):  # builds that leave the page as it was
+        parts.next_build()
+        parts.keep_drawn("ranking.html")
+    parts.next_build()
+    assert parts.drawing("ranking.html", lambda: row(a)) is a and made == [a]
+    parts.next_build()
+    parts.next_build()  # neither drawn nor left as it was (the page is gone): dropped
+    row(a)
+    assert made == [a, a]
+
+
 def test_runs_of_rows_are_drawn_again_only_where_a_row_changed(tmp_path: Path):
     """`rows | runs(n)` groups rows for `kept`: the same tuple while its rows are the same
     objects, so an edit draws again the run of the row it changed and no other row."""
