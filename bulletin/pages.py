@@ -362,12 +362,14 @@ class Pages:
                 (year, pages.get(year) if standing else None, self.change(year, unit))
                 for year, standing in rows
             )
-            view = self.kept(
+            # the page itself is kept, as a category's unit pages are: so is its fingerprint
+            yield self.kept(
                 standings,
                 ("history", unit, links),
-                lambda s=standings, u=unit, k=links: history_view(u, s, k),
+                lambda s=standings, u=unit, k=links: Page(
+                    f"units/{u}/index.html", "history.html", history_view(u, s, k), "history"
+                ),
             )
-            yield Page(f"units/{unit}/index.html", "history.html", view, "history")
 
 
 def history_view(

@@ -320,6 +320,13 @@ class Digests:
             self.plain[id(obj)] = found
         return found[1]
 
+    def keep(self, obj: object) -> None:
+        """Carry `obj`'s digest into the next build without asking for it (the fingerprint of
+        its page was reused): else a page made anew of the same view would digest it again."""
+        hit = self.kept.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            self.used[id(obj)] = hit
+
     def _part(self, value: object) -> object:
         """A plain value itself, a part of plain values written out, any other part's digest."""
         if type(value) in SCALARS:

@@ -113,6 +113,8 @@ class BuildState:
     scores: dict[tuple[int, str], tuple[str, UnitScore]] = field(default_factory=dict)
     parts: Parts = field(default_factory=Parts)
     digests: dict[int, tuple[object, object]] = field(default_factory=dict)
+    # each page's fingerprint, by the page: (page, theme digest, site digest, fingerprint)
+    fingerprints: dict[int, tuple[object, str, bytes, str]] = field(default_factory=dict)
     hashes: FileHashes = field(default_factory=FileHashes)  # archived and published files
     # Update the output folder in place rather than switching in a new tree (writer.InPlace):
     # right for the preview's private folder, which nobody else reads.

@@ -286,9 +286,21 @@ def render_changed(
     site = project.site
     digests = render.Digests(state.digests if state else None)
     parts = state.parts if state else None
+    # The preview's pages are the same objects while their views are (`Pages.kept`): so is
+    # their fingerprint, while the theme and the site's settings are the same.
+    known = state.fingerprints if state else {}
+    fingerprints = {}
+    site_digest = digests.of(site)
     todo = []
     for page in pages:
-        fingerprint = render.fingerprint(page, site, theme, digests)
+        hit = known.get(id(page))
+        if hit is not None and hit[0] is page and hit[1] == theme and hit[2] == site_digest:
+            fingerprint = hit[3]
+            digests.keep(page.view)
+        else:
+            fingerprint = render.fingerprint(page, site, theme, digests)
+        if state is not None:
+            fingerprints[id(page)] = (page, theme, site_digest, fingerprint)
         if output.unchanged(page.path, fingerprint):
             if parts is not None:
                 parts.keep_drawn(page.path)
@@ -301,6 +313,7 @@ def render_changed(
         writer.render(todo, output, root, jobs)
     if state is not None:
         state.digests = digests.used  # what this build digested: kept while it is reused
+        state.fingerprints = fingerprints
     return len(todo)
 
 
