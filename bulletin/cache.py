@@ -50,6 +50,8 @@ class ParseCache:
         # A parsed file's nodes are the same objects while its bytes are unchanged, so "made
         # from the same objects" is an identity check, and everything downstream is reused.
         self.derived: dict[tuple[str, str], tuple[tuple, Any, list[Problem]]] = {}
+        # The Paths of the files listed, by folder and name (`Files.listing`)
+        self.paths: dict[tuple[str, str], Path] = {}
 
     def recall(self, kind: str, rel: str, key: tuple, report: Report) -> tuple[bool, Any]:
         """The result made from exactly these inputs last time, replaying its problems."""

