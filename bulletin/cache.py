@@ -52,6 +52,9 @@ class ParseCache:
         self.derived: dict[tuple[str, str], tuple[tuple, Any, list[Problem]]] = {}
         # The Paths of the files listed, by folder and name (`Files.listing`)
         self.paths: dict[tuple[str, str], Path] = {}
+        # What each file of a folder gave, read with the same inputs (`Files.remembered`):
+        # (inputs, {file name: (its look, the problems it raised, what it gave)})
+        self.folders: dict[tuple[str, str], tuple[tuple, dict[str, tuple]]] = {}
 
     def recall(self, kind: str, rel: str, key: tuple, report: Report) -> tuple[bool, Any]:
         """The result made from exactly these inputs last time, replaying its problems."""

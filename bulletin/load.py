@@ -140,23 +140,22 @@ def load_sheets(
     by_id = {u.id: u for u in units}
     sheets: dict[str, ScoreSheet] = {}
     paths = fs.listing(folder, ".yaml")
+    # The preview: a file whose size, times and inode are as they were, read with the same
+    # year, units and rubrics, gives the same sheet and problems without being looked into.
+    before, now = fs.remembered("sheets", folder, (year, units, listed, *rubrics.values()))
     for path in paths:
-        stem = path.stem
-        if stem != stem.lower() and stem.lower() in by_id:
-            fs.report.error(
-                Mark(fs.rel(path)),
-                f"评分文件名“{path.name}”的大小写不对：单位编号是“{stem.lower()}”，"
-                f"请把文件改名为“{stem.lower()}.yaml”（文件名一律用小写字母）。",
-            )
-            continue
-        node = fs.yaml(path)
-        if node is None:
-            continue
-        unit = by_id.get(stem)
-        rubric = rubrics.get(unit.rubric) if unit else None
-        key = (node, year, unit, rubric, listed is None or stem in listed)
-        args = (node, path, year, by_id, listed, rubrics, fs.report)
-        if (sheet := fs.derive("sheet", path, key, read_sheet, *args)) is not None:
+        stamp = fs.as_before(path)
+        hit = before.get(path.name)
+        if stamp is not None and hit is not None and hit[0] == stamp:
+            _, problems, sheet = hit
+            fs.report.problems.extend(problems)
+        else:
+            start = len(fs.report.problems)
+            sheet = load_sheet(fs, path, year, by_id, listed, rubrics)
+            problems = fs.report.problems[start:]
+        if stamp is not None:
+            now[path.name] = (stamp, problems, sheet)
+        if sheet is not None:
             sheets[sheet.unit] = sheet
     files = {p.stem.lower() for p in paths}
     for unit in units:
@@ -169,6 +168,32 @@ def load_sheets(
             else:
                 fs.report.error(unit.mark, message + "；已发布的年度每个单位都必须评分。")
     return sheets
+
+
+def load_sheet(
+    fs: Files,
+    path: Path,
+    year: Year,
+    by_id: dict[str, Unit],
+    listed: set[str] | None,
+    rubrics: dict[str, Rubric],
+) -> ScoreSheet | None:
+    stem = path.stem
+    if stem != stem.lower() and stem.lower() in by_id:
+        fs.report.error(
+            Mark(fs.rel(path)),
+            f"评分文件名“{path.name}”的大小写不对：单位编号是“{stem.lower()}”，"
+            f"请把文件改名为“{stem.lower()}.yaml”（文件名一律用小写字母）。",
+        )
+        return None
+    node = fs.yaml(path)
+    if node is None:
+        return None
+    unit = by_id.get(stem)
+    rubric = rubrics.get(unit.rubric) if unit else None
+    key = (node, year, unit, rubric, listed is None or stem in listed)
+    args = (node, path, year, by_id, listed, rubrics, fs.report)
+    return fs.derive("sheet", path, key, read_sheet, *args)
 
 
 def load_pages(

@@ -84,3 +84,43 @@ def test_file_hashes_follow_the_same_rule(tmp_path: Path, monkeypatch: pytest.Mo
     later(monkeypatch)
     assert hashes(path) != first
     assert hashes(path) == cache.file_hash(path)
+
+
+def test_score_files_as_they_were_are_not_looked_into_but_give_their_problems_again(
+    site_project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview reads a folder of score files again only where a file changed; an unchanged
+    file's sheet and problems are the same as when it was read."""
+    from bulletin import load
+    from bulletin.load import load_project
+
+    looked: list[str] = []  # the score files looked into: parsed or found in the parse cache
+    load_sheet = load.load_sheet
+    monkeypatch.setattr(
+        load,
+        "load_sheet",
+        lambda fs, path, *a: looked.append(path.name) or load_sheet(fs, path, *a),
+    )
+    site_project.replace("scores/2015/pingding.yaml", "  plan: 4.5\n", "  plan: 99\n")
+    later(monkeypatch)
+    parsed = cache.ParseCache()
+
+    def loaded() -> tuple[object, list[tuple[str, str]], list[str]]:
+        looked.clear()
+        project, report = load_project(site_project.root, cache=parsed)
+        problems = [(str(p.mark), p.message) for p in report.problems]
+        return project.years[0].sheets, problems, sorted(looked)
+
+    sheets, problems, read = loaded()
+    assert "pingding.yaml" in read and len(read) > 30  # both years
+    assert any(path.startswith("scores/2015/pingding.yaml") for path, _ in problems)
+    again, same, read = loaded()
+    assert read == [] and same == problems
+    assert all(again[unit] is sheet for unit, sheet in sheets.items())
+
+    time.sleep(0.05)  # past the file system's tick
+    site_project.replace("scores/2015/pingding.yaml", "  plan: 99\n", "  plan: 4.5\n")
+    fixed, problems, read = loaded()
+    assert read == ["pingding.yaml"]  # the 2015 one
+    assert not any(path.startswith("scores/2015/pingding.yaml") for path, _ in problems)
+    assert fixed["pingding"] != sheets["pingding"] and fixed["bb"] is sheets["bb"]

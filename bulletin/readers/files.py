@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import markup, source
-from ..cache import ParseCache
+from ..cache import Look, ParseCache, look
 from ..inputs import bad_name
 from ..problems import Mark, Report
 from ..source import Mapping, Node, Sequence
@@ -122,11 +122,7 @@ class Files:
         try:
             # Resolve each folder once; a file needs resolving only when it is a link itself.
             text = str(path)
-            parent = os.path.dirname(text)
-            folder = self._safe_folders.get(parent)
-            if folder is None:
-                folder = path.parent.resolve().is_relative_to(self.root)
-                self._safe_folders[parent] = folder
+            folder = self._inside(path, text)
             entry = self._entries.get(text) if CACHED_LSTAT else None
             st = entry.stat(follow_symlinks=False) if entry is not None else os.lstat(path)
             link = stat.S_ISLNK(st.st_mode)
@@ -141,6 +137,49 @@ class Files:
             )
             return None
         return st if stat.S_ISREG(st.st_mode) else None
+
+    def _inside(self, path: Path, text: str) -> bool:
+        """Whether the file's folder is inside the project: each folder resolved once."""
+        parent = os.path.dirname(text)
+        folder = self._safe_folders.get(parent)
+        if folder is None:
+            folder = self._safe_folders[parent] = path.parent.resolve().is_relative_to(self.root)
+        return folder
+
+    def as_before(self, path: Path) -> Look:
+        """In the preview, a listed file's size, times and inode as this build's walk saw them,
+        if they can be trusted to show any change (`cache.look`) and `safe` would let it be read
+        without a word: not a link, in a folder inside the project. None otherwise, and in a
+        one-off build."""
+        if self.cache is None:
+            return None
+        text = str(path)
+        entry = self._entries.get(text)
+        try:
+            if entry is not None and CACHED_LSTAT:
+                st = entry.stat(follow_symlinks=False)
+            else:
+                st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode) or not self._inside(path, text):
+                return None
+        except OSError:
+            return None
+        return look(path, st)
+
+    def remembered(self, kind: str, folder: Path, inputs: tuple) -> tuple[dict, dict]:
+        """What the preview's last build read from each file of `folder` with the very same
+        `inputs` (by identity), and where this build's goes; nothing in a one-off build."""
+        if self.cache is None:
+            return {}, {}
+        where = (kind, self.rel(folder))
+        last = self.cache.folders.get(where)
+        now: dict = {}
+        self.cache.folders[where] = (inputs, now)
+        if last is None or len(last[0]) != len(inputs):
+            return {}, now
+        if any(a is not b for a, b in zip(last[0], inputs, strict=True)):
+            return {}, now
+        return last[1], now
 
     def yaml(self, path: Path) -> Node | None:
         st = self.safe(path)
