@@ -9,6 +9,7 @@ an incremental build, and it would differ from a clean build of the same data.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -160,33 +161,40 @@ def test_incremental_build_equals_clean_build_whatever_the_template_reads(
     assert not failures, "\n\n".join(failures)
 
 
+@dataclass(frozen=True)
+class V:
+    """A view of one value, for the tests of `kept`."""
+
+    value: str
+
+
+def counting_theme(tmp_path: Path, macros: str, page: str) -> jinja2.Environment:
+    """A theme of `_m.html` and `page.html` whose `drawn()` counts 1, 2, 3... as it draws."""
+    templates = tmp_path / "theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "_m.html").write_text(macros, encoding="utf-8")
+    (templates / "page.html").write_text(page, encoding="utf-8")
+    env = render.environment(tmp_path / "theme")
+    count = iter(range(1, 1000))
+    env.globals["drawn"] = lambda: next(count)
+    return env
+
+
 def test_kept_draws_a_macro_again_only_when_what_it_sees_changes(tmp_path: Path):
     """`kept(macro, ...)` is `macro(...)`; while keeping, a context-free macro's text is reused
     for the very same views and equal plain values, and nothing else is ever reused."""
-    from dataclasses import dataclass
     from decimal import Decimal
 
     from bulletin.reuse import Parts
 
-    @dataclass(frozen=True)
-    class V:
-        value: str
-
-    templates = tmp_path / "theme" / "templates"
-    templates.mkdir(parents=True)
-    (templates / "_m.html").write_text(
+    env = counting_theme(
+        tmp_path,
         "{% macro row(r, label) %}[{{ drawn() }} {{ label }} {{ r.value }}]{% endmacro %}",
-        encoding="utf-8",
-    )
-    (templates / "page.html").write_text(
         '{% from "_m.html" import row %}'
         "{% macro own(x) %}<{{ drawn() }} {{ x }} {{ page }}>{% endmacro %}"
         "{{ kept(row, r, label) }}{{ kept(own, label) }}{{ kept(own, label) }}{{ kept(row, r, other) }}",
-        encoding="utf-8",
     )
-    env = render.environment(tmp_path / "theme")
-    count = iter(range(1, 1000))
-    env.globals["drawn"] = lambda: next(count)
+    templates = tmp_path / "theme" / "templates"
 
     def draw(**values: object) -> str:
         return env.get_template("page.html").render(values)
@@ -274,30 +282,16 @@ def test_a_page_left_as_it_was_keeps_alive_the_parts_it_was_drawn_with():
 def test_runs_of_rows_are_drawn_again_only_where_a_row_changed(tmp_path: Path):
     """`rows | runs(n)` groups rows for `kept`: the same tuple while its rows are the same
     objects, so an edit draws again the run of the row it changed and no other row."""
-    from dataclasses import dataclass
-
     from bulletin.reuse import Parts
 
-    @dataclass(frozen=True)
-    class V:
-        value: str
-
-    templates = tmp_path / "theme" / "templates"
-    templates.mkdir(parents=True)
-    (templates / "_m.html").write_text(
+    env = counting_theme(
+        tmp_path,
         "{% macro item(r) %}[{{ drawn() }}{{ r.value }}]{% endmacro %}"
         "{% macro items(rows) %}<{{ drawn() }}{% for r in rows %}{{ kept(item, r) }}{% endfor %}>"
         "{% endmacro %}",
-        encoding="utf-8",
-    )
-    (templates / "page.html").write_text(
         '{% from "_m.html" import items %}'
         "{% for run in rows | runs(2) %}{{ kept(items, run) }}{% endfor %}",
-        encoding="utf-8",
     )
-    env = render.environment(tmp_path / "theme")
-    count = iter(range(1, 1000))
-    env.globals["drawn"] = lambda: next(count)
 
     def draw(rows: tuple) -> str:
         return env.get_template("page.html").render(rows=rows)

@@ -123,8 +123,7 @@ class Files:
             # Resolve each folder once; a file needs resolving only when it is a link itself.
             text = str(path)
             folder = self._inside(path, text)
-            entry = self._entries.get(text) if CACHED_LSTAT else None
-            st = entry.stat(follow_symlinks=False) if entry is not None else os.lstat(path)
+            st = self._lstat(path, text)
             link = stat.S_ISLNK(st.st_mode)
             inside = folder and (not link or path.resolve().is_relative_to(self.root))
             if inside and link:
@@ -137,6 +136,11 @@ class Files:
             )
             return None
         return st if stat.S_ISREG(st.st_mode) else None
+
+    def _lstat(self, path: Path, text: str) -> os.stat_result:
+        """The file's lstat: the one its listing's walk took, where that is a real lstat."""
+        entry = self._entries.get(text) if CACHED_LSTAT else None
+        return entry.stat(follow_symlinks=False) if entry is not None else os.lstat(path)
 
     def _inside(self, path: Path, text: str) -> bool:
         """Whether the file's folder is inside the project: each folder resolved once."""
@@ -154,12 +158,8 @@ class Files:
         if self.cache is None:
             return None
         text = str(path)
-        entry = self._entries.get(text)
         try:
-            if entry is not None and CACHED_LSTAT:
-                st = entry.stat(follow_symlinks=False)
-            else:
-                st = os.lstat(path)
+            st = self._lstat(path, text)
             if stat.S_ISLNK(st.st_mode) or not self._inside(path, text):
                 return None
         except OSError:
@@ -175,9 +175,11 @@ class Files:
         last = self.cache.folders.get(where)
         now: dict = {}
         self.cache.folders[where] = (inputs, now)
-        if last is None or len(last[0]) != len(inputs):
-            return {}, now
-        if any(a is not b for a, b in zip(last[0], inputs, strict=True)):
+        if (
+            last is None
+            or len(last[0]) != len(inputs)
+            or any(a is not b for a, b in zip(last[0], inputs, strict=True))
+        ):
             return {}, now
         return last[1], now
 
