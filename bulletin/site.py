@@ -285,13 +285,18 @@ def render_changed(
     theme = render.theme_digest(root / "theme")
     site = project.site
     digests = render.Digests(state.digests if state else None)
-    parts = state.parts if state else None
-    # The preview's pages are the same objects while their views are (`Pages.kept`): so is
-    # their fingerprint, while the theme and the site's settings are the same.
-    known = state.fingerprints if state else {}
-    fingerprints = {}
-    site_digest = digests.of(site)
     todo = []
+    if state is None:  # a one-off build: each page is fingerprinted where it is drawn
+        for page in pages:
+            fingerprint = functools.partial(render.fingerprint, page, site, theme, digests)
+            draw = functools.partial(render.draw, env, page, site)
+            todo.append(Job(page.path, fingerprint, draw, page.kind))
+        return writer.render(todo, output, root, jobs)
+    # The preview's pages are the same objects while their views are (`Pages.kept`): so is
+    # their fingerprint, while the theme and the site's settings are the same. What it keeps
+    # is kept in this process, so its pages are fingerprinted here.
+    known, fingerprints = state.fingerprints, {}
+    site_digest = digests.of(site)
     for page in pages:
         hit = known.get(id(page))
         if hit is not None and hit[0] is page and hit[1] == theme and hit[2] == site_digest:
@@ -299,22 +304,19 @@ def render_changed(
             digests.keep(page.view)
         else:
             fingerprint = render.fingerprint(page, site, theme, digests)
-        if state is not None:
-            fingerprints[id(page)] = (page, theme, site_digest, fingerprint)
+        fingerprints[id(page)] = (page, theme, site_digest, fingerprint)
         if output.unchanged(page.path, fingerprint):
-            if parts is not None:
-                parts.keep_drawn(page.path)
+            state.parts.keep_drawn(page.path)
             continue
         draw = functools.partial(render.draw, env, page, site)
-        if parts is not None:  # the preview: what drawing it asks for, kept while it stays
-            draw = functools.partial(parts.drawing, page.path, draw)
-        todo.append(Job(page.path, fingerprint, draw, page.kind))
-    with render.keeping(env, parts):
-        writer.render(todo, output, root, jobs)
-    if state is not None:
-        state.digests = digests.used  # what this build digested: kept while it is reused
-        state.fingerprints = fingerprints
-    return len(todo)
+        # what drawing it asks for, kept while it stays
+        draw = functools.partial(state.parts.drawing, page.path, draw)
+        todo.append(Job(page.path, lambda f=fingerprint: f, draw, page.kind))
+    with render.keeping(env, state.parts):
+        drawn = writer.render(todo, output, root, jobs)
+    state.digests = digests.used  # what this build digested: kept while it is reused
+    state.fingerprints = fingerprints
+    return drawn
 
 
 def data_files(

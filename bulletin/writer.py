@@ -273,16 +273,31 @@ def _beside(rel: str) -> str:
 
 @dataclass(frozen=True)
 class Job:
-    """A page to draw: where it goes, its fingerprint, and how to draw it."""
+    """A page: where it goes, how to fingerprint it, and how to draw it.
+
+    A one-off build fingerprints its pages where it draws them, in the workers: a page whose
+    fingerprint is in the last build's record is kept from it there, without being drawn.
+    """
 
     path: str
-    fingerprint: str
+    fingerprint: Callable[[], str]
     draw: Callable[[], str]
     kind: str  # pages of a kind sit together in a worker's slice
 
 
+def _place(job: Job, output: Output, root: Path) -> bool:
+    """Keep the job's page from the last build if its fingerprint is the same, else draw it;
+    True if it was drawn."""
+    fingerprint = job.fingerprint()
+    if output.unchanged(job.path, fingerprint):
+        return False
+    output.add(job.path, _drawn(job, root), fingerprint)
+    return True
+
+
 def _render_share(jobs: Sequence[Job], output: Output, root: Path, index: int, count: int) -> tuple:
-    """Render share `index` of `count` in a forked worker; return its record entries.
+    """Render share `index` of `count` in a forked worker; return its record entries, how many
+    pages it drew, and the template's failure if one failed.
 
     Each worker takes a contiguous slice of each kind of page, not every other page: the units
     it renders then sit together in memory, and the pages of the parent's memory that a worker
@@ -293,21 +308,21 @@ def _render_share(jobs: Sequence[Job], output: Output, root: Path, index: int, c
     kinds: dict[str, list[Job]] = {}
     for job in jobs:
         kinds.setdefault(job.kind, []).append(job)
+    drawn = 0
     try:
         for group in kinds.values():
             for job in group[len(group) * index // count : len(group) * (index + 1) // count]:
-                output.add(job.path, _drawn(job, root), job.fingerprint)
+                drawn += _place(job, output, root)
     except RenderFailure as failure:
-        return output.share(), (failure.mark, failure.message)
-    return output.share(), None
+        return output.share(), drawn, (failure.mark, failure.message)
+    return output.share(), drawn, None
 
 
-def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> None:
-    """Render every job into the output, over several processes where that pays."""
+def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> int:
+    """Place every job in the output, over several processes where that pays; return how many
+    pages were drawn."""
     if workers < 2 or len(jobs) < PARALLEL_MIN or not hasattr(os, "fork"):
-        for job in jobs:
-            output.add(job.path, _drawn(job, root), job.fingerprint)
-        return
+        return sum(_place(job, output, root) for job in jobs)
     # Forked workers inherit the jobs; only their small record entries travel back by pipe.
     import multiprocessing
 
@@ -330,8 +345,9 @@ def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> Non
     finally:
         for process in processes:
             process.join()
-    for share, _ in shares:  # a failed share too: what it staged is discarded with the rest
+    for share, _, _ in shares:  # a failed share too: what it staged is discarded with the rest
         output.merge(share)
-    for _, problem in shares:
+    for _, _, problem in shares:
         if problem is not None:
             raise RenderFailure(*problem)
+    return sum(drawn for _, drawn, _ in shares)

@@ -17,6 +17,7 @@ import pytest
 import sitehtml as H
 from conftest import ProjectDir, build, run_build
 
+from bulletin import writer
 from bulletin.load import load_project
 from bulletin.scoring import decimal_text
 from bulletin.site import BuildState, manifest_path
@@ -1082,29 +1083,35 @@ EDITS = {
 
 
 def test_incremental_build_after_each_edit_equals_a_clean_build(
-    site_project: ProjectDir, tmp_path: Path
+    site_project: ProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """Edits one after another; after each, an incremental build must give a clean build's bytes.
 
-    Two incremental sites follow the edits: `like-build` starts every build afresh (only the
-    manifest remembers), `like-serve` keeps one BuildState (the parse cache) as the preview
-    server does. Each is also checked for what it reports (files written and removed).
+    Three incremental sites follow the edits: `like-build` starts every build afresh (only the
+    manifest remembers); `in-workers` does too, with its pages fingerprinted, kept and drawn
+    by two forked workers (where the system forks), as a large site's are; `like-serve` keeps
+    one BuildState (the parse cache) as the preview server does. Each is also checked for what
+    it reports (pages drawn, files written and removed).
     """
+    monkeypatch.setattr(writer, "PARALLEL_MIN", 1)  # the sample is too small to fork for
     sites = {
-        "like-build": (tmp_path / "like-build" / "site", None),
-        "like-serve": (tmp_path / "like-serve" / "site", BuildState()),
+        "like-build": (tmp_path / "like-build" / "site", None, 1),
+        "in-workers": (tmp_path / "in-workers" / "site", None, 2),
+        "like-serve": (tmp_path / "like-serve" / "site", BuildState(), 1),
     }
-    for out, state in sites.values():
-        build(site_project.root, out, state=state)
+    for out, state, jobs in sites.values():
+        build(site_project.root, out, state=state, jobs=jobs)
     failures = []
     for n, (name, edit) in enumerate(EDITS.items()):
-        befores = {mode: H.snapshot(out) for mode, (out, _) in sites.items()}
+        befores = {mode: H.snapshot(out) for mode, (out, _, _) in sites.items()}
         edit(site_project)
         clean = tmp_path / f"clean-{n}" / "site"
-        build(site_project.root, clean)
-        for mode, (out, state) in sites.items():
+        build(site_project.root, clean, jobs=1)
+        drawn = {}
+        for mode, (out, state, jobs) in sites.items():
             before = befores[mode]
-            result = build(site_project.root, out, state=state)
+            result = build(site_project.root, out, state=state, jobs=jobs)
+            drawn[mode] = result.rendered
             after = H.snapshot(out)
             if after == before:
                 failures.append(f"{name} ({mode}): the edit changed nothing in the site")
@@ -1123,6 +1130,10 @@ def test_incremental_build_after_each_edit_equals_a_clean_build(
                 failures.append(
                     f"{name} ({mode}): reported {result.removed} removed, {len(set(before) - set(after))} gone"
                 )
+        if drawn["in-workers"] != drawn["like-build"]:
+            failures.append(
+                f"{name}: {drawn['in-workers']} pages drawn in workers, {drawn['like-build']} in one"
+            )
         shutil.rmtree(clean.parent)
     assert not failures, "\n\n".join(failures)
 
