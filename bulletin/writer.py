@@ -6,6 +6,7 @@ worker takes contiguous slices of each kind of page and sends back its record en
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import forking
 from .cache import file_hash
 from .problems import Mark
 from .publish import keep_spare, link_or_copy, remove, swap
@@ -310,8 +312,11 @@ def _render_share(jobs: Sequence[Job], output: Output, root: Path, index: int, c
         kinds.setdefault(job.kind, []).append(job)
     drawn = 0
     try:
-        for group in kinds.values():
-            for job in group[len(group) * index // count : len(group) * (index + 1) // count]:
+        for j, group in enumerate(kinds.values()):
+            # the slices of each kind turned by one worker: a kind of one page (the bulletin,
+            # the lists of every unit) falls to each worker in turn, not all to the last
+            k = (index + j) % count
+            for job in group[len(group) * k // count : len(group) * (k + 1) // count]:
                 drawn += _place(job, output, root)
     except RenderFailure as failure:
         return output.share(), drawn, (failure.mark, failure.message)
@@ -321,30 +326,11 @@ def _render_share(jobs: Sequence[Job], output: Output, root: Path, index: int, c
 def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> int:
     """Place every job in the output, over several processes where that pays; return how many
     pages were drawn."""
-    if workers < 2 or len(jobs) < PARALLEL_MIN or not hasattr(os, "fork"):
+    if len(jobs) < PARALLEL_MIN or not forking.can_fork(workers):
         return sum(_place(job, output, root) for job in jobs)
     # Forked workers inherit the jobs; only their small record entries travel back by pipe.
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    pipes, processes = [], []
-    for index in range(workers):
-        receive, send = context.Pipe(duplex=False)
-
-        def work(send=send, index=index) -> None:
-            send.send(_render_share(jobs, output, root, index, workers))
-            send.close()
-
-        process = context.Process(target=work, daemon=True)
-        process.start()
-        send.close()
-        pipes.append(receive)
-        processes.append(process)
-    try:
-        shares = [pipe.recv() for pipe in pipes]
-    finally:
-        for process in processes:
-            process.join()
+    work = functools.partial(_render_share, jobs, output, root, count=workers)
+    shares = forking.start(work, range(workers))()
     for share, _, _ in shares:  # a failed share too: what it staged is discarded with the rest
         output.merge(share)
     for _, _, problem in shares:
