@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .archive import check_archives
@@ -13,7 +12,7 @@ from .problems import Report
 
 def check(root: Path, only_year: int | None = None) -> tuple[Project, Report]:
     """Read and validate everything, archives included; scoring needs this to find no errors."""
-    project, report = load_project(root, only_year, workers=os.cpu_count() or 1)
+    project, report = load_project(root, only_year)
     check_archives(root, project, report)
     return project, report
 

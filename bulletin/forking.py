@@ -6,15 +6,10 @@ work in one process instead (`can_fork`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
-Item = TypeVar("Item")
-
-# How much more this process takes of work shared by `shared`: a score file read in another
-# costs about 40 % more, to pickle its sheet there and unpickle it here.
-HERE = 1.4
 
 
 def can_fork(workers: int) -> bool:
@@ -57,20 +52,3 @@ def start(work: Callable[[int], T], indexes: Iterable[int]) -> Callable[[], list
         return [value for _, value in outcomes]
 
     return results
-
-
-def shared(func: Callable[[Item], T], items: Sequence[Item], workers: int) -> list[T]:
-    """`[func(item) for item in items]`, a share of the items done here and the others in
-    forked processes meanwhile. This process's share is the larger by `HERE`: another's results
-    cost it their pickling there and their unpickling here."""
-    if not can_fork(workers) or len(items) < workers:
-        return [func(item) for item in items]
-    each = len(items) / (workers - 1 + HERE)
-    bounds = [0, *(round(len(items) - (workers - k) * each) for k in range(1, workers)), len(items)]
-
-    def share(k: int) -> list[T]:
-        return [func(item) for item in items[bounds[k] : bounds[k + 1]]]
-
-    theirs = start(share, range(1, workers))
-    mine = share(0)
-    return [*mine, *(result for part in theirs() for result in part)]

@@ -10,11 +10,10 @@ import os
 import re
 from pathlib import Path
 
-from . import forking
 from .cache import ParseCache
 from .inputs import check_inputs
 from .model import DRAFT, Project, Rubric, ScoreSheet, SiteConfig, TextPage, Unit, Year, YearData
-from .problems import Mark, Problem, Report
+from .problems import Mark, Report
 from .readers.files import Files, report_placeholder
 from .readers.pages import read_page
 from .readers.rubric import read_rubric
@@ -24,7 +23,6 @@ from .readers.units import read_units
 from .readers.year import check_attribute_labels, read_year, stand_in
 
 YEAR_DIR = re.compile(r"[0-9]{4}")
-PARALLEL_SHEETS = 300  # below this many score files, a forked process costs more than it saves
 
 
 def load_project(
@@ -32,15 +30,13 @@ def load_project(
     only_year: int | None = None,
     cache: ParseCache | None = None,
     walk: tuple[Report, dict[str, list[os.DirEntry]]] | None = None,
-    workers: int = 1,
 ) -> tuple[Project, Report]:
     """Read and validate a whole project (or one year of it).
 
     `walk`: what `inputs.check_inputs` reported and saw, if it has walked the input folders
-    just now (the build does, for its stamp); else they are walked here. `workers`: how many
-    processes may share the reading of a year's score files, where there are many.
+    just now (the build does, for its stamp); else they are walked here.
     """
-    fs = Files(root, cache=cache, workers=workers)
+    fs = Files(root, cache=cache)
     if walk is None:
         check_inputs(fs.root, fs.report, fs.seen)
     else:
@@ -147,27 +143,16 @@ def load_sheets(
     # The preview: a file whose size, times and inode are as they were, read with the same
     # year, units and rubrics, gives the same sheet and problems without being looked into.
     before, now = fs.remembered("sheets", folder, (year, units, listed, *rubrics.values()))
-
-    def read(path: Path) -> tuple[ScoreSheet | None, list[Problem]]:
-        start = len(fs.report.problems)
-        sheet = load_sheet(fs, path, year, by_id, listed, rubrics)
-        problems = fs.report.problems[start:]
-        del fs.report.problems[start:]
-        return sheet, problems
-
-    # A one-off build reads many score files in several processes: each file's reading is a
-    # function of the file and the year alone, its sheet and problems plain values.
-    readings = None
-    if fs.cache is None and len(paths) >= PARALLEL_SHEETS:
-        readings = forking.shared(read, paths, fs.workers)
-    for i, path in enumerate(paths):
+    for path in paths:
         stamp = fs.as_before(path)
         hit = before.get(path.name)
         if stamp is not None and hit is not None and hit[0] == stamp:
             _, problems, sheet = hit
+            fs.report.problems.extend(problems)
         else:
-            sheet, problems = readings[i] if readings is not None else read(path)
-        fs.report.problems.extend(problems)
+            start = len(fs.report.problems)
+            sheet = load_sheet(fs, path, year, by_id, listed, rubrics)
+            problems = fs.report.problems[start:]
         if stamp is not None:
             now[path.name] = (stamp, problems, sheet)
         if sheet is not None:

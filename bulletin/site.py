@@ -135,8 +135,7 @@ def _build(
 ) -> BuildResult:
     started = time.perf_counter()
     # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
-    cache = state.cache if state else None
-    project, report = load_project(root, cache=cache, walk=walk, workers=jobs)
+    project, report = load_project(root, cache=state.cache if state else None, walk=walk)
     archives = archive.check_archives(root, project, report, hash_file(state))
     if not drafts:
         quiet_drafts(project, report)

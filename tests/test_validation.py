@@ -571,26 +571,3 @@ def test_a_link_inside_the_project_is_read(project):
     original.rename(kept)
     original.symlink_to(kept)
     assert project.check().exit_code == 0
-
-
-def test_score_files_read_in_several_processes_give_what_one_process_reads(
-    site_project, monkeypatch: pytest.MonkeyPatch
-):
-    """A one-off build shares the reading of many score files with forked processes (where the
-    system forks): the sheets, and every problem in the same order, are as one process reads."""
-    from bulletin import load
-    from bulletin.load import load_project
-
-    monkeypatch.setattr(load, "PARALLEL_SHEETS", 1)  # the sample's years have too few to fork
-    site_project.replace("scores/2015/pingding.yaml", "  plan: 4.5\n", "  plan: 99\n")
-    site_project.replace("scores/2015/bb.yaml", "unit: bb\n", "unit: bb\n  : broken\n")
-    site_project.write("scores/2014/Tjj.yaml", site_project.read("scores/2014/tjj.yaml"))
-
-    def loaded(workers: int) -> tuple[list, list[str]]:
-        project, report = load_project(site_project.root, workers=workers)
-        return [y.sheets for y in project.years], [str(p) for p in report.problems]
-
-    one = loaded(1)
-    assert len(one[1]) >= 3 and any("pingding.yaml" in p for p in one[1])
-    for workers in (2, 3):
-        assert loaded(workers) == one

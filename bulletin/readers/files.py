@@ -97,7 +97,6 @@ class Files:
     root: Path
     report: Report = field(default_factory=Report)
     cache: ParseCache | None = None  # kept by the preview server between rebuilds
-    workers: int = 1  # processes that may share the reading of many score files
     _safe_folders: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
     # The input folders' entries as `inputs.check_inputs` walked them, by folder path; and the
     # entry of each file listed from them, by file path (its lstat taken by that walk).
