@@ -72,6 +72,11 @@ def _markdown():
     )
 
 
+def prepare() -> None:
+    """Set Python-Markdown up now (forked workers then inherit it, rather than each its own)."""
+    _markdown()
+
+
 def as_browser_reads(url: str) -> str:
     """A URL as a browser's parser sees it: C0 controls and spaces trimmed, TAB/LF/CR removed,
     and backslashes read as slashes (so `/\\host`, `\\\\host` and `/<TAB>/host` are `//host`)."""

@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import hashlib
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -396,6 +396,14 @@ def fingerprint(page: Page, site: SiteConfig, theme: str, digests: Digests) -> s
     text = f"{theme}\x00{page.template}\x00{page.path}\x00".encode()
     view = digests.of(site) + digests.of(page.view)  # two digests of 16 bytes each
     return hashlib.blake2b(text + view, digest_size=16).hexdigest()
+
+
+def prepare(env: jinja2.Environment, templates: Iterable[str]) -> None:
+    """Load these templates and Markdown, as drawing the first page of each would."""
+    for name in templates:
+        with contextlib.suppress(jinja2.TemplateError):  # named where a page is drawn from it
+            env.get_template(name)
+    markup.prepare()
 
 
 def draw(env: jinja2.Environment, page: Page, site: SiteConfig) -> str:

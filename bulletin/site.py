@@ -291,7 +291,8 @@ def render_changed(
             fingerprint = functools.partial(render.fingerprint, page, site, theme, digests)
             draw = functools.partial(render.draw, env, page, site)
             todo.append(Job(page.path, fingerprint, draw, page.kind))
-        return writer.render(todo, output, root, jobs)
+        templates = {page.template for page in pages}
+        return writer.render(todo, output, root, jobs, lambda: render.prepare(env, templates))
     # The preview's pages are the same objects while their views are (`Pages.kept`): so is
     # their fingerprint, while the theme and the site's settings are the same. What it keeps
     # is kept in this process, so its pages are fingerprinted here.
@@ -313,7 +314,7 @@ def render_changed(
         draw = functools.partial(state.parts.drawing, page.path, draw)
         todo.append(Job(page.path, lambda f=fingerprint: f, draw, page.kind))
     with render.keeping(env, state.parts):
-        drawn = writer.render(todo, output, root, jobs)
+        drawn = writer.render(todo, output, root, jobs, least=writer.PARALLEL_MIN_PREVIEW)
     state.digests = digests.used  # what this build digested: kept while it is reused
     state.fingerprints = fingerprints
     return drawn

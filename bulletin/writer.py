@@ -22,7 +22,10 @@ from .problems import Mark
 from .publish import keep_spare, link_or_copy, remove, swap
 from .record import Manifest, write_manifest
 
-PARALLEL_MIN = 400  # below this many pages, starting worker processes costs more than it saves
+PARALLEL_MIN = 40  # below this many pages, a second process costs more than it saves
+# The preview draws few pages per save, mostly from kept parts, in a process with threads and a
+# large heap: it shares pages out only for a save that redraws most of a big site.
+PARALLEL_MIN_PREVIEW = 400
 
 
 class RenderFailure(Exception):
@@ -181,6 +184,10 @@ class Output:
     def share(self) -> tuple:
         return self.manifest, self.written
 
+    def restore(self, share: tuple) -> None:
+        """Take back the record entries a share started from (see `reset`)."""
+        self.manifest, self.written = share[:2]
+
     def merge(self, share: tuple) -> None:
         manifest, self.written = share[0], self.written + share[1]
         self.manifest.pages.update(manifest.pages)
@@ -238,6 +245,10 @@ class InPlace(Output):
 
     def share(self) -> tuple:
         return self.manifest, self.written, self.staged
+
+    def restore(self, share: tuple) -> None:
+        super().restore(share)
+        self.staged = share[2]
 
     def merge(self, share: tuple) -> None:
         super().merge(share)
@@ -323,14 +334,32 @@ def _render_share(jobs: Sequence[Job], output: Output, root: Path, index: int, c
     return output.share(), drawn, None
 
 
-def render(jobs: Sequence[Job], output: Output, root: Path, workers: int) -> int:
-    """Place every job in the output, over several processes where that pays; return how many
-    pages were drawn."""
-    if len(jobs) < PARALLEL_MIN or not forking.can_fork(workers):
+def render(
+    jobs: Sequence[Job],
+    output: Output,
+    root: Path,
+    workers: int,
+    prepare: Callable[[], object] | None = None,
+    least: int | None = None,
+) -> int:
+    """Place every job in the output, over several processes from `least` jobs on (default
+    PARALLEL_MIN); return how many pages were drawn. `prepare` does once, before the processes
+    part, what each of them would otherwise do for itself (load the templates, say)."""
+    if len(jobs) < (PARALLEL_MIN if least is None else least) or not forking.can_fork(workers):
         return sum(_place(job, output, root) for job in jobs)
+    if prepare is not None:
+        prepare()
     # Forked workers inherit the jobs; only their small record entries travel back by pipe.
+    # This process draws the first share itself instead of waiting for the others idle.
     work = functools.partial(_render_share, jobs, output, root, count=workers)
-    shares = forking.start(work, range(workers))()
+    others = forking.start(work, range(1, workers))
+    before = output.share()
+    try:
+        mine = work(0)
+    finally:
+        shares = [*others()]  # waited for even if this share failed: no process is left behind
+        output.restore(before)
+    shares.insert(0, mine)
     for share, _, _ in shares:  # a failed share too: what it staged is discarded with the rest
         output.merge(share)
     for _, _, problem in shares:

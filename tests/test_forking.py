@@ -1,0 +1,148 @@
+"""Pages drawn in forked processes: results come back in order, failures come back as failures,
+and no process is left behind (bulletin.forking, writer.render)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bulletin import forking, writer
+from bulletin.problems import Mark
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="this system cannot fork")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_results_come_back_in_order_from_other_processes():
+    parent = os.getpid()
+    got = forking.start(lambda i: (i * i, os.getpid()), [3, 1, 2])()
+    assert [square for square, _ in got] == [9, 1, 4]
+    assert all(pid != parent for _, pid in got) and len({pid for _, pid in got}) == 3
+    assert no_children_left()
+
+
+def test_an_exception_in_a_process_is_raised_again_here():
+    def work(i: int) -> int:
+        if i == 1:
+            raise KeyError(f"no such page {i}")
+        return i
+
+    with pytest.raises(KeyError, match="no such page 1"):
+        forking.start(work, [0, 1, 2])()
+    assert no_children_left()
+
+
+def test_a_process_that_dies_without_a_result_is_an_error():
+    def work(i: int) -> int:
+        if i == 1:
+            os._exit(3)  # as if killed: no result, no exception
+        return i
+
+    with pytest.raises(RuntimeError, match="工作进程意外退出"):
+        forking.start(work, [0, 1])()
+    assert no_children_left()
+
+
+def test_a_result_that_cannot_travel_is_named():
+    with pytest.raises(RuntimeError, match="pickle|lambda|local object"):
+        forking.start(lambda i: lambda: i, [0])()
+    assert no_children_left()
+
+
+def test_a_large_result_does_not_block_the_others():
+    """Results larger than a pipe holds, read one process after the other."""
+    got = forking.start(lambda i: bytes([i]) * 3_000_000, [0, 1, 2])()
+    assert [len(r) for r in got] == [3_000_000] * 3 and [r[0] for r in got] == [0, 1, 2]
+
+
+def test_what_the_parent_had_buffered_is_written_once(tmp_path: Path):
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from bulletin import forking\n"
+        "sys.stdout.write('before ')\n"
+        "forking.start(lambda i: sys.stdout.write(f'child{i} ') and i, [0, 1])()\n"
+        "print('after')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as a pipe is
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
+    words = run.stdout.split()
+    assert sorted(words) == ["after", "before", "child0", "child1"], run.stdout
+    assert words[0] == "before" and words[-1] == "after"
+
+
+class Failing:
+    """Draws every page but one, whose template fails."""
+
+    def __init__(self, bad: str) -> None:
+        self.bad = bad
+
+    def __call__(self, path: str) -> str:
+        if path == self.bad:
+            raise writer.RenderFailure(Mark("theme/templates/unit.html", 7), "模板错误：坏了")
+        return f"<p>{path}</p>"
+
+
+def jobs_for(count: int, draw) -> list[writer.Job]:
+    return [
+        writer.Job(
+            f"p{n}/index.html",
+            lambda n=n: f"fp{n}",
+            lambda n=n: draw(f"p{n}/index.html"),
+            "unit" if n % 3 else "ranking",
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("bad", [None, "p0/index.html", "p49/index.html", "p98/index.html"])
+def test_pages_shared_with_a_worker_are_each_drawn_once(tmp_path: Path, bad):
+    """This process draws one share and a forked worker the other: every page is in the record
+    and on disk once, whichever share a failing page falls in."""
+    out, staging = tmp_path / "site", tmp_path / "staging"
+    staging.mkdir()
+    output = writer.Output(out, staging, None)
+    output.add("style.css", b"body{}")  # written before the pages: kept through the shares
+    prepared = []
+    jobs = jobs_for(99, Failing(bad or ""))
+    if bad is not None:
+        with pytest.raises(writer.RenderFailure, match="坏了"):
+            writer.render(jobs, output, tmp_path, 2, lambda: prepared.append(1), least=10)
+        assert no_children_left()
+        return
+    drawn = writer.render(jobs, output, tmp_path, 2, lambda: prepared.append(1), least=10)
+    assert drawn == 99 and prepared == [1] and no_children_left()
+    assert sorted(output.manifest.pages) == sorted(job.path for job in jobs)
+    assert set(output.manifest.files) == {"style.css", *(job.path for job in jobs)}
+    assert output.written == 100
+    for job in jobs:
+        assert (staging / job.path).read_text(encoding="utf-8") == f"<p>{job.path}</p>"
+
+
+def test_below_the_threshold_nothing_is_forked_or_prepared(tmp_path: Path):
+    (tmp_path / "staging").mkdir()
+    output = writer.Output(tmp_path / "site", tmp_path / "staging", None)
+    prepared, parent = [], os.getpid()
+    pids = []
+    jobs = jobs_for(9, lambda path: pids.append(os.getpid()) or path)
+    assert writer.render(jobs, output, tmp_path, 2, lambda: prepared.append(1), least=10) == 9
+    assert prepared == [] and set(pids) == {parent}
