@@ -184,10 +184,6 @@ class Output:
     def share(self) -> tuple:
         return self.manifest, self.written
 
-    def restore(self, share: tuple) -> None:
-        """Take back the record entries a share started from (see `reset`)."""
-        self.manifest, self.written = share[:2]
-
     def merge(self, share: tuple) -> None:
         manifest, self.written = share[0], self.written + share[1]
         self.manifest.pages.update(manifest.pages)
@@ -245,10 +241,6 @@ class InPlace(Output):
 
     def share(self) -> tuple:
         return self.manifest, self.written, self.staged
-
-    def restore(self, share: tuple) -> None:
-        super().restore(share)
-        self.staged = share[2]
 
     def merge(self, share: tuple) -> None:
         super().merge(share)
@@ -350,16 +342,8 @@ def render(
     if prepare is not None:
         prepare()
     # Forked workers inherit the jobs; only their small record entries travel back by pipe.
-    # This process draws the first share itself instead of waiting for the others idle.
     work = functools.partial(_render_share, jobs, output, root, count=workers)
-    others = forking.start(work, range(1, workers))
-    before = output.share()
-    try:
-        mine = work(0)
-    finally:
-        shares = [*others()]  # waited for even if this share failed: no process is left behind
-        output.restore(before)
-    shares.insert(0, mine)
+    shares = forking.start(work, range(workers))()
     for share, _, _ in shares:  # a failed share too: what it staged is discarded with the rest
         output.merge(share)
     for _, _, problem in shares:

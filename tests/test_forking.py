@@ -116,8 +116,8 @@ def jobs_for(count: int, draw) -> list[writer.Job]:
 
 @pytest.mark.parametrize("bad", [None, "p0/index.html", "p49/index.html", "p98/index.html"])
 def test_pages_shared_with_a_worker_are_each_drawn_once(tmp_path: Path, bad):
-    """This process draws one share and a forked worker the other: every page is in the record
-    and on disk once, whichever share a failing page falls in."""
+    """Two forked workers draw a share each: every page is in the record and on disk once,
+    with what was written before them, and a failing page fails the render in either share."""
     out, staging = tmp_path / "site", tmp_path / "staging"
     staging.mkdir()
     output = writer.Output(out, staging, None)
