@@ -17,23 +17,42 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="this system can
 REPO = Path(__file__).resolve().parent.parent
 
 
-def no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+@pytest.fixture(autouse=True)
+def forked(monkeypatch) -> list[int]:
+    """The processes each test forks, by pid (other tests' servers may be running too)."""
+    pids: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return pids
 
 
-def test_results_come_back_in_order_from_other_processes():
+def reaped(pids: list[int]) -> bool:
+    """Whether each of these processes has been waited for: none is left behind as a zombie."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return bool(pids)
+
+
+def test_results_come_back_in_order_from_other_processes(forked):
     parent = os.getpid()
     got = forking.start(lambda i: (i * i, os.getpid()), [3, 1, 2])()
     assert [square for square, _ in got] == [9, 1, 4]
     assert all(pid != parent for _, pid in got) and len({pid for _, pid in got}) == 3
-    assert no_children_left()
+    assert reaped(forked)
 
 
-def test_an_exception_in_a_process_is_raised_again_here():
+def test_an_exception_in_a_process_is_raised_again_here(forked):
     def work(i: int) -> int:
         if i == 1:
             raise KeyError(f"no such page {i}")
@@ -41,10 +60,10 @@ def test_an_exception_in_a_process_is_raised_again_here():
 
     with pytest.raises(KeyError, match="no such page 1"):
         forking.start(work, [0, 1, 2])()
-    assert no_children_left()
+    assert reaped(forked)
 
 
-def test_a_process_that_dies_without_a_result_is_an_error():
+def test_a_process_that_dies_without_a_result_is_an_error(forked):
     def work(i: int) -> int:
         if i == 1:
             os._exit(3)  # as if killed: no result, no exception
@@ -52,19 +71,20 @@ def test_a_process_that_dies_without_a_result_is_an_error():
 
     with pytest.raises(RuntimeError, match="工作进程意外退出"):
         forking.start(work, [0, 1])()
-    assert no_children_left()
+    assert reaped(forked)
 
 
-def test_a_result_that_cannot_travel_is_named():
+def test_a_result_that_cannot_travel_is_named(forked):
     with pytest.raises(RuntimeError, match="pickle|lambda|local object"):
         forking.start(lambda i: lambda: i, [0])()
-    assert no_children_left()
+    assert reaped(forked)
 
 
-def test_a_large_result_does_not_block_the_others():
+def test_a_large_result_does_not_block_the_others(forked):
     """Results larger than a pipe holds, read one process after the other."""
     got = forking.start(lambda i: bytes([i]) * 3_000_000, [0, 1, 2])()
     assert [len(r) for r in got] == [3_000_000] * 3 and [r[0] for r in got] == [0, 1, 2]
+    assert reaped(forked)
 
 
 def test_what_the_parent_had_buffered_is_written_once(tmp_path: Path):
@@ -115,7 +135,7 @@ def jobs_for(count: int, draw) -> list[writer.Job]:
 
 
 @pytest.mark.parametrize("bad", [None, "p0/index.html", "p49/index.html", "p98/index.html"])
-def test_pages_shared_with_a_worker_are_each_drawn_once(tmp_path: Path, bad):
+def test_pages_shared_with_a_worker_are_each_drawn_once(tmp_path: Path, bad, forked):
     """Two forked workers draw a share each: every page is in the record and on disk once,
     with what was written before them, and a failing page fails the render in either share."""
     out, staging = tmp_path / "site", tmp_path / "staging"
@@ -127,10 +147,10 @@ def test_pages_shared_with_a_worker_are_each_drawn_once(tmp_path: Path, bad):
     if bad is not None:
         with pytest.raises(writer.RenderFailure, match="坏了"):
             writer.render(jobs, output, tmp_path, 2, lambda: prepared.append(1), least=10)
-        assert no_children_left()
+        assert reaped(forked)
         return
     drawn = writer.render(jobs, output, tmp_path, 2, lambda: prepared.append(1), least=10)
-    assert drawn == 99 and prepared == [1] and no_children_left()
+    assert drawn == 99 and prepared == [1] and reaped(forked)
     assert sorted(output.manifest.pages) == sorted(job.path for job in jobs)
     assert set(output.manifest.files) == {"style.css", *(job.path for job in jobs)}
     assert output.written == 100
@@ -138,11 +158,11 @@ def test_pages_shared_with_a_worker_are_each_drawn_once(tmp_path: Path, bad):
         assert (staging / job.path).read_text(encoding="utf-8") == f"<p>{job.path}</p>"
 
 
-def test_below_the_threshold_nothing_is_forked_or_prepared(tmp_path: Path):
+def test_below_the_threshold_nothing_is_forked_or_prepared(tmp_path: Path, forked):
     (tmp_path / "staging").mkdir()
     output = writer.Output(tmp_path / "site", tmp_path / "staging", None)
     prepared, parent = [], os.getpid()
     pids = []
     jobs = jobs_for(9, lambda path: pids.append(os.getpid()) or path)
     assert writer.render(jobs, output, tmp_path, 2, lambda: prepared.append(1), least=10) == 9
-    assert prepared == [] and set(pids) == {parent}
+    assert prepared == [] and set(pids) == {parent} and forked == []
