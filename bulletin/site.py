@@ -291,8 +291,11 @@ def render_changed(
             fingerprint = functools.partial(render.fingerprint, page, site, theme, digests)
             draw = functools.partial(render.draw, env, page, site)
             todo.append(Job(page.path, fingerprint, draw, page.kind))
+        # Loaded once before the workers part when every page is to be drawn; after an edit
+        # most pages are kept, and loading every template for a few cost more than it saved.
         templates = {page.template for page in pages}
-        return writer.render(todo, output, root, jobs, lambda: render.prepare(env, templates))
+        prepare = None if output.previous else lambda: render.prepare(env, templates)
+        return writer.render(todo, output, root, jobs, prepare)
     # The preview's pages are the same objects while their views are (`Pages.kept`): so is
     # their fingerprint, while the theme and the site's settings are the same. What it keeps
     # is kept in this process, so its pages are fingerprinted here.
