@@ -12,7 +12,7 @@ import os
 import pickle
 import sys
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ def start(work: Callable[[int], T], indexes: Iterable[int]) -> Callable[[], list
     """Run `work(index)` in a forked process for each index; return a function that waits for
     their results, in the order of `indexes`. An exception in a process is raised again here."""
     _flush()  # what the parent has buffered is written once, not once more by each process
-    children: list[tuple[int, int]] = []
+    children: list[tuple[int, BinaryIO]] = []
     for index in indexes:
         receive, send = os.pipe()
         pid = os.fork()
@@ -63,20 +63,21 @@ def start(work: Callable[[int], T], indexes: Iterable[int]) -> Callable[[], list
             os.close(receive)
             _child(work, index, send)
         os.close(send)
-        children.append((pid, receive))
+        children.append((pid, open(receive, "rb")))
 
     def results() -> list[T]:
-        outcomes, failed = [], None
-        for pid, receive in children:  # a process writing its result waits until it is read
-            with open(receive, "rb") as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(pid, 0)
-            if data:
-                outcomes.append(pickle.loads(data))
-            elif failed is None:
-                failed = RuntimeError(f"工作进程意外退出（状态 {status}）。")
-        if failed is not None:
-            raise failed
+        statuses = []
+        try:  # a process writing its result waits until it is read: read them in turn
+            received = [pipe.read() for _, pipe in children]
+        finally:  # every process is waited for, even if the reading was interrupted
+            for pid, pipe in children:
+                pipe.close()
+                statuses.append(os.waitpid(pid, 0)[1])
+        outcomes = []
+        for data, status in zip(received, statuses, strict=True):
+            if not data:
+                raise RuntimeError(f"工作进程意外退出（状态 {status}）。")
+            outcomes.append(pickle.loads(data))
         for done, value in outcomes:
             if not done:
                 raise value

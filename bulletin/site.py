@@ -293,8 +293,8 @@ def render_changed(
             todo.append(Job(page.path, fingerprint, draw, page.kind))
         # Loaded once before the workers part when every page is to be drawn; after an edit
         # most pages are kept, and loading every template for a few cost more than it saved.
-        templates = {page.template for page in pages}
-        prepare = None if output.previous else lambda: render.prepare(env, templates)
+        templates = (page.template for page in pages)
+        prepare = None if output.previous else lambda: render.prepare(env, set(templates))
         return writer.render(todo, output, root, jobs, prepare)
     # The preview's pages are the same objects while their views are (`Pages.kept`): so is
     # their fingerprint, while the theme and the site's settings are the same. What it keeps
