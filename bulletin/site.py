@@ -291,11 +291,12 @@ def render_changed(
             fingerprint = functools.partial(render.fingerprint, page, site, theme, digests)
             draw = functools.partial(render.draw, env, page, site)
             todo.append(Job(page.path, fingerprint, draw, page.kind))
-        # Loaded once before the workers part when every page is to be drawn; after an edit
-        # most pages are kept, and loading every template for a few cost more than it saved.
-        templates = (page.template for page in pages)
-        prepare = None if output.previous else lambda: render.prepare(env, set(templates))
-        return writer.render(todo, output, root, jobs, prepare)
+        if output.previous:  # after an edit most pages are kept: a job is mostly its fingerprint
+            return writer.render(todo, output, root, jobs, least=writer.PARALLEL_MIN_KEEPING)
+        # Every page is to be drawn: the templates and Markdown are loaded once, before the
+        # workers part, rather than by each of them.
+        templates = {page.template for page in pages}
+        return writer.render(todo, output, root, jobs, lambda: render.prepare(env, templates))
     # The preview's pages are the same objects while their views are (`Pages.kept`): so is
     # their fingerprint, while the theme and the site's settings are the same. What it keeps
     # is kept in this process, so its pages are fingerprinted here.
@@ -317,7 +318,7 @@ def render_changed(
         draw = functools.partial(state.parts.drawing, page.path, draw)
         todo.append(Job(page.path, lambda f=fingerprint: f, draw, page.kind))
     with render.keeping(env, state.parts):
-        drawn = writer.render(todo, output, root, jobs, least=writer.PARALLEL_MIN_PREVIEW)
+        drawn = writer.render(todo, output, root, jobs, least=writer.PARALLEL_MIN_KEEPING)
     state.digests = digests.used  # what this build digested: kept while it is reused
     state.fingerprints = fingerprints
     return drawn

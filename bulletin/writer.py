@@ -22,10 +22,11 @@ from .problems import Mark
 from .publish import keep_spare, link_or_copy, remove, swap
 from .record import Manifest, write_manifest
 
-PARALLEL_MIN = 40  # below this many pages, a second process costs more than it saves
-# The preview draws few pages per save, mostly from kept parts, in a process with threads and a
-# large heap: it shares pages out only for a save that redraws most of a big site.
-PARALLEL_MIN_PREVIEW = 400
+PARALLEL_MIN = 40  # below this many pages to draw, a second process costs more than it saves
+# Where most pages are kept from the last build (a build after an edit, the preview), a job is
+# mostly its fingerprint, and a second process pays only from many more of them. The preview's
+# process also has threads and a large heap.
+PARALLEL_MIN_KEEPING = 400
 
 
 class RenderFailure(Exception):

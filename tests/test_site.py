@@ -1093,7 +1093,9 @@ def test_incremental_build_after_each_edit_equals_a_clean_build(
     one BuildState (the parse cache) as the preview server does. Each is also checked for what
     it reports (pages drawn, files written and removed).
     """
-    monkeypatch.setattr(writer, "PARALLEL_MIN", 1)  # "in-workers" forks, whatever the sample's size
+    # "in-workers" forks, whatever the sample's size, for a build after an edit too
+    monkeypatch.setattr(writer, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(writer, "PARALLEL_MIN_KEEPING", 1)
     sites = {
         "like-build": (tmp_path / "like-build" / "site", None, 1),
         "in-workers": (tmp_path / "in-workers" / "site", None, 2),
