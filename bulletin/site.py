@@ -135,7 +135,8 @@ def _build(
 ) -> BuildResult:
     started = time.perf_counter()
     # A one-off build keeps no parsed files: at 10,000 units they would hold ~150 MB for nothing.
-    project, report = load_project(root, cache=state.cache if state else None, walk=walk)
+    cache = state.cache if state else None
+    project, report = load_project(root, cache=cache, walk=walk, workers=jobs)
     archives = archive.check_archives(root, project, report, hash_file(state))
     if not drafts:
         quiet_drafts(project, report)

@@ -4,14 +4,18 @@ and no process is left behind (bulletin.forking, writer.render)."""
 from __future__ import annotations
 
 import os
+import pickle
+import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bulletin import forking, writer
-from bulletin.problems import Mark
+from bulletin import forking, load, writer
+from bulletin.model import Answer, Evidence, ScoreSheet
+from bulletin.problems import Mark, Report
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="this system cannot fork")
 REPO = Path(__file__).resolve().parent.parent
@@ -166,3 +170,72 @@ def test_below_the_threshold_nothing_is_forked_or_prepared(tmp_path: Path, forke
     jobs = jobs_for(9, lambda path: pids.append(os.getpid()) or path)
     assert writer.render(jobs, output, tmp_path, 2, lambda: prepared.append(1), least=10) == 9
     assert prepared == [] and set(pids) == {parent} and forked == []
+
+
+# -- score files read in several processes (load.shared_out) -----------------------------------
+
+
+def test_a_shared_out_read_keeps_the_order_of_items_and_problems(forked):
+    report = Report()
+
+    def read(i: int) -> tuple[int, int]:
+        if i % 7 == 0:
+            report.error(Mark(f"scores/{i:03d}.yaml", 1, 1), f"第{i}项有错")
+        return i, os.getpid()
+
+    got = load.shared_out(report, list(range(50)), read, 3)
+    assert [i for i, _ in got] == list(range(50))
+    assert [p.mark.path for p in report.problems] == [
+        f"scores/{i:03d}.yaml" for i in range(0, 50, 7)
+    ]
+    pids = [pid for _, pid in got]
+    assert pids[0] == os.getpid() and len(set(pids)) == 3 and reaped(forked)
+    # this process reads the largest share: the others pay for sending theirs back
+    assert pids.count(os.getpid()) > max(pids.count(p) for p in set(pids) - {os.getpid()})
+
+
+@pytest.mark.parametrize("where", ["here", "there"])
+def test_a_failing_read_fails_the_load_and_leaves_no_process(forked, where):
+    def read(i: int) -> int:
+        if (i == 1 and where == "here") or (i == 8 and where == "there"):
+            raise ValueError(f"读不了 {i}")
+        return i
+
+    with pytest.raises(ValueError, match="读不了"):
+        load.shared_out(Report(), list(range(10)), read, 2)
+    assert reaped(forked)
+
+
+def test_score_sheets_read_apart_are_those_read_in_turn(project, monkeypatch, forked):
+    """The sample read in two processes gives equal sheets and the same problems, in order."""
+    scores = project.root / "scores" / "2014"
+    files = sorted(scores.glob("*.yaml"))
+    for path, line in [(files[2], "plan: 很好"), (files[-3], "plan: [1,")]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^  plan: .*$", f"  {line}", text, count=1), encoding="utf-8")
+    (scores / "nobody.yaml").write_text("unit: nobody\nscores: {}\n", encoding="utf-8")
+    in_turn, said = load.load_project(project.root, workers=1)
+    assert forked == []
+    monkeypatch.setattr(load, "PARALLEL_LOAD_MIN", 1)
+    apart, told = load.load_project(project.root, workers=2)
+    assert len(forked) == 1 and reaped(forked)
+    assert apart == in_turn
+    assert [str(p) for p in told.problems] == [str(p) for p in said.problems]
+    assert len(said.errors) >= 3
+
+
+def test_a_score_sheet_travels_as_itself():
+    sheet = ScoreSheet(
+        "pingding",
+        {
+            "plan": Answer(Decimal("4.50")),
+            "progress": Answer(experts=(Decimal(16), Decimal("14.5"))),
+        },
+        True,
+        {"plan": "备注"},
+        "意见",
+        (Evidence("自查报告"), Evidence("材料", "附件")),
+    )
+    back = pickle.loads(pickle.dumps(sheet, pickle.HIGHEST_PROTOCOL))
+    assert back == sheet and repr(back) == repr(sheet)
+    assert str(back.answers["plan"].value) == "4.50"  # a Decimal's written places travel too
