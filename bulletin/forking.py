@@ -51,6 +51,16 @@ def _child(work: Callable[[int], T], index: int, send: int) -> None:
         os._exit(code)
 
 
+def _receive(pipe: BinaryIO) -> tuple | None:
+    """A process's outcome, unpickled as it is read (a result of 10 MB read whole first would
+    leave its buffers to the heap of this process); None if the process sent nothing or only
+    part of it."""
+    try:
+        return pickle.load(pipe)
+    except (EOFError, pickle.UnpicklingError):
+        return None
+
+
 def start(work: Callable[[int], T], indexes: Iterable[int]) -> Callable[[], list[T]]:
     """Run `work(index)` in a forked process for each index; return a function that waits for
     their results, in the order of `indexes`. An exception in a process is raised again here."""
@@ -68,19 +78,17 @@ def start(work: Callable[[int], T], indexes: Iterable[int]) -> Callable[[], list
     def results() -> list[T]:
         statuses = []
         try:  # a process writing its result waits until it is read: read them in turn
-            received = [pipe.read() for _, pipe in children]
+            received = [_receive(pipe) for _, pipe in children]
         finally:  # every process is waited for, even if the reading was interrupted
             for pid, pipe in children:
                 pipe.close()
                 statuses.append(os.waitpid(pid, 0)[1])
-        outcomes = []
-        for data, status in zip(received, statuses, strict=True):
-            if not data:
+        for outcome, status in zip(received, statuses, strict=True):
+            if outcome is None:
                 raise RuntimeError(f"工作进程意外退出（状态 {status}）。")
-            outcomes.append(pickle.loads(data))
-        for done, value in outcomes:
+        for done, value in received:  # type: ignore[misc]
             if not done:
                 raise value
-        return [value for _, value in outcomes]
+        return [value for _, value in received]  # type: ignore[misc]
 
     return results
