@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import signal
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,6 +90,33 @@ def test_a_large_result_does_not_block_the_others(forked):
     """Results larger than a pipe holds, read one process after the other."""
     got = forking.start(lambda i: bytes([i]) * 3_000_000, [0, 1, 2])()
     assert [len(r) for r in got] == [3_000_000] * 3 and [r[0] for r in got] == [0, 1, 2]
+    assert reaped(forked)
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer here")
+def test_waiting_interrupted_leaves_no_process(forked):
+    """Ctrl+C while the results are read: the processes are still waited for."""
+
+    def interrupt(signum, frame):
+        raise Interrupted
+
+    def slow(i: int) -> int:
+        time.sleep(1)
+        return i
+
+    results = forking.start(slow, [0, 1])
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(Interrupted):
+            results()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     assert reaped(forked)
 
 
