@@ -371,7 +371,7 @@ class Trash:
     On a file system that avoids reusing an inode it freed in the last minute or so (ext4
     without a journal, as on this project's VMs: `recently_deleted` in the kernel's inode
     allocator), every file a build creates right after 40,000 were deleted costs the kernel a
-    scan past them: 0.2-0.45 ms a file instead of 0.04 ms, more with each cycle, and paid by
+    scan past them: 0.14-0.45 ms a file instead of 0.04 ms, more with each cycle, and paid by
     Hugo and us alike. A user's cold build does not follow such a deletion, so neither does a
     timed one: the old outputs are renamed into this folder, which is emptied when the
     benchmark ends. With less than MIN_FREE bytes of disk left, they are deleted after all,

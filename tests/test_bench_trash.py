@@ -21,17 +21,14 @@ def output(folder: Path) -> Path:
     return folder
 
 
-def test_an_output_is_moved_aside_with_what_the_build_keeps_beside_it(tmp_path):
+def test_an_output_is_moved_aside_with_what_the_build_keeps_beside_it(tmp_path, monkeypatch):
     trash = run.Trash(tmp_path / ".trash")
+    monkeypatch.setattr(run, "TRASH", trash)
     site = output(tmp_path / "site")
     spare = output(tmp_path / ".site.spare")
     (tmp_path / ".site.manifest.json").write_text("{}", encoding="utf-8")
     (tmp_path / "scores").mkdir()  # not the build's: stays
-    run.TRASH, saved = trash, run.TRASH
-    try:
-        run.clean_output(site)
-    finally:
-        run.TRASH = saved
+    run.clean_output(site)
     assert not site.exists() and not spare.exists()
     assert not (tmp_path / ".site.manifest.json").exists()  # a file is simply deleted
     assert (tmp_path / "scores").is_dir()
