@@ -40,7 +40,7 @@ def year_files(
             files[page.path.removeprefix(prefix)] = render.draw(env, page, project.site).encode(
                 "utf-8"
             )
-    files.update(data_files(frozen, project.site))
+    files.update((name, make()) for name, make in data_files(frozen, project.site).items())
     for name, data in static_files(root / "theme").items():
         files[f"static/{name}"] = data
     return dict(sorted(files.items()))

@@ -6,11 +6,12 @@ worker takes contiguous slices of each kind of page and sends back its record en
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,12 @@ PARALLEL_MIN = 40  # below this many pages to draw, a second process costs more 
 # mostly its fingerprint, and a second process pays only from many more of them. The preview's
 # process also has threads and a large heap.
 PARALLEL_MIN_KEEPING = 400
+# From this many units the open data and search index are shared with a forked process: at 35
+# units they take 10 ms, about what forking costs.
+PARALLEL_DATA_MIN = 200
+
+# Makes one or more files of the site: (path, bytes) each.
+Maker = Callable[[], Iterable[tuple[str, bytes]]]
 
 
 class RenderFailure(Exception):
@@ -351,3 +358,29 @@ def render(
         if problem is not None:
             raise RenderFailure(*problem)
     return sum(drawn for _, drawn, _ in shares)
+
+
+def make_files(makers: Sequence[Maker], output: Output, workers: int, units: int) -> None:
+    """Add every file the makers make: from PARALLEL_DATA_MIN units on, this process and
+    `workers - 1` forked ones take the makers in turn (so list the largest first), and each
+    writes what it makes into the new tree itself; only the record entries travel back."""
+
+    def share(index: int) -> tuple:
+        if index:  # a forked process sends back its own record entries
+            output.reset()
+        for make in makers[index::workers]:
+            for rel, data in make():
+                output.add(rel, data)
+        return output.share()
+
+    if units < PARALLEL_DATA_MIN or not forking.can_fork(workers) or len(makers) < 2:
+        workers = 1
+    collect = forking.start(share, range(1, workers))
+    try:
+        share(0)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            collect()  # the other processes are waited for; this failure is the one raised
+        raise
+    for entries in collect():
+        output.merge(entries)

@@ -201,6 +201,67 @@ def test_below_the_threshold_nothing_is_forked_or_prepared(tmp_path: Path, forke
     assert prepared == [] and set(pids) == {parent} and forked == []
 
 
+# -- open data made in two processes (writer.make_files) ---------------------------------------
+
+
+def makers_for(count: int, made: list) -> list[writer.Maker]:
+    """Makers of one or two files each, noting which process made them (in this process's list;
+    a forked one's notes stay in its own copy, so its files say it)."""
+
+    def maker(n: int) -> writer.Maker:
+        def make() -> list[tuple[str, bytes]]:
+            made.append(n)
+            pid = str(os.getpid()).encode()
+            files = [(f"{n}/results.json", b"[%d]" % n + pid)]
+            return files + [(f"search/text-{n}.js", pid)] if n % 2 else files
+
+        return make
+
+    return [maker(n) for n in range(count)]
+
+
+def test_open_data_shared_with_a_process_is_made_once_each(tmp_path: Path, forked):
+    """Each maker runs once, this process and a forked one taking them in turn; every file is on
+    disk and in the record, with what was written before, as if made in one process."""
+    staging, alone = tmp_path / "staging", tmp_path / "alone"
+    staging.mkdir()
+    alone.mkdir()
+    output = writer.Output(tmp_path / "site", staging, None)
+    output.add("style.css", b"body{}")
+    made: list[int] = []
+    writer.make_files(makers_for(7, made), output, 2, writer.PARALLEL_DATA_MIN)
+    assert made == [0, 2, 4, 6] and reaped(forked) and len(forked) == 1
+    single = writer.Output(tmp_path / "site", alone, None)
+    single.add("style.css", b"body{}")
+    writer.make_files(makers_for(7, []), single, 1, writer.PARALLEL_DATA_MIN)
+    assert set(output.manifest.files) == set(single.manifest.files)
+    assert output.manifest.sizes == single.manifest.sizes and output.written == 11
+    here, there = str(os.getpid()), str(forked[0])
+    for n in range(7):
+        text = (staging / f"{n}/results.json").read_text(encoding="utf-8")
+        assert text.startswith(f"[{n}]") and text.endswith(there if n % 2 else here)
+    assert (staging / "style.css").read_bytes() == b"body{}"
+
+
+def test_small_open_data_is_made_here(tmp_path: Path, forked):
+    (tmp_path / "staging").mkdir()
+    output = writer.Output(tmp_path / "site", tmp_path / "staging", None)
+    made: list[int] = []
+    writer.make_files(makers_for(4, made), output, 2, writer.PARALLEL_DATA_MIN - 1)
+    assert made == [0, 1, 2, 3] and forked == [] and len(output.manifest.files) == 6
+
+
+@pytest.mark.parametrize("where", [0, 1])
+def test_a_failing_maker_fails_the_build_and_leaves_no_process(tmp_path: Path, forked, where):
+    (tmp_path / "staging").mkdir()
+    output = writer.Output(tmp_path / "site", tmp_path / "staging", None)
+    makers = makers_for(4, [])
+    makers[where] = lambda: 1 / 0
+    with pytest.raises(ZeroDivisionError):
+        writer.make_files(makers, output, 2, writer.PARALLEL_DATA_MIN)
+    assert reaped(forked)
+
+
 # -- score files read in several processes (load.shared_out) -----------------------------------
 
 
