@@ -660,3 +660,34 @@ def test_permuting_input_only_reorders_exact_ties(totals: list[int | None], rnd:
     for total in {s.total for s, _, _ in before}:
         group = [s.unit.id for s, _, _ in after if s.total == total]
         assert group == [s.unit.id for s in shuffled if s.total == total]
+
+
+# -- the number filters pages show scores with (render.fixed, num, percent) ---------------------
+
+scores = st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False, allow_infinity=False)
+
+
+@given(scores, st.sampled_from([Decimal("1"), Decimal("3"), Decimal("30"), Decimal("100")]))
+def test_a_kept_number_text_is_the_text_of_every_equal_value(value: Decimal, maximum: Decimal):
+    """The filters keep their answers by value: so every value equal to it, whatever its type,
+    exponent or trailing zeros, must have the same text, the one worked out afresh."""
+    from bulletin.render import fixed, num, percent
+
+    equal = [value, value.normalize(), value.quantize(Decimal("0.0001")), Decimal(str(value))]
+    if value == int(value):
+        equal.append(int(value))
+    for filter_, args in ((fixed, ()), (num, ()), (percent, (maximum,))):
+        for v in equal:
+            assert filter_(v, *args) == filter_.__wrapped__(value, *args)
+
+
+def test_number_filters_show_zero_once_and_round_half_up():
+    from bulletin.render import fixed, num, percent
+
+    # worked out afresh, not kept: the kept answer for 0 would hide a "-0.00"
+    assert fixed.__wrapped__(Decimal("-0")) == fixed.__wrapped__(Decimal("-0.001")) == "0.00"
+    assert fixed(Decimal("-0")) == fixed(Decimal("0.000")) == fixed(0) == "0.00"
+    assert fixed(Decimal("2.675")) == "2.68" and fixed(Decimal("92.5")) == "92.50"
+    assert fixed(Decimal("2.5"), 0) == "3" and fixed(None) == num(None) == "—"
+    assert num(Decimal("10.0")) == num(Decimal("1E+1")) == "10" and num(Decimal("0.50")) == "0.5"
+    assert percent(Decimal("15"), Decimal("30")) == "50" and percent(None, Decimal(5)) == "0"
