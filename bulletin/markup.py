@@ -58,18 +58,51 @@ SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 
 
+# Python-Markdown tries every inline pattern at every piece of text, which is most of its time
+# on an opinion of 300 characters; a pattern can only match where its character is in the text.
+# So a text is converted by an instance without the patterns whose characters it lacks: the
+# same output, by construction (test_markup compares it with the full instance's).
+TRIGGERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("`", ("backtick",)),
+    ("\\", ("escape",)),
+    (
+        "[",
+        (
+            "reference",
+            "link",
+            "image_link",
+            "image_reference",
+            "short_reference",
+            "short_image_ref",
+        ),
+    ),
+    ("<", ("autolink", "automail", "html")),
+    ("&", ("entity",)),
+    ("*_", ("em_strong",)),
+)
+ALL = (True,) * len(TRIGGERS)
+
+
+def needs(text: str) -> tuple[bool, ...]:
+    """For each group of TRIGGERS, whether the text has one of its characters."""
+    return tuple(any(char in text for char in chars) for chars, _ in TRIGGERS)
+
+
 @functools.cache
-def _markdown():
-    """Python-Markdown, imported when a text is first converted (a no-op build converts none).
-    Extensions by class: by name, Markdown would look them up among every installed package's
-    entry points."""
+def _markdown(needed: tuple[bool, ...] = ALL):
+    """Python-Markdown with the inline patterns a text may need, made once for each such set
+    (imported when a text is first converted: a no-op build converts none). Extensions by
+    class: by name, Markdown would look them up among every installed package's entry points."""
     import markdown
     from markdown.extensions.sane_lists import SaneListExtension
     from markdown.extensions.tables import TableExtension
 
-    return markdown.Markdown(
-        extensions=[TableExtension(), SaneListExtension()], output_format="html"
-    )
+    md = markdown.Markdown(extensions=[TableExtension(), SaneListExtension()], output_format="html")
+    for (_, names), need in zip(TRIGGERS, needed, strict=True):
+        if not need:
+            for name in names:
+                md.inlinePatterns.deregister(name)  # strict: a renamed pattern is an error
+    return md
 
 
 def prepare() -> None:
@@ -144,7 +177,7 @@ def to_html(text: str | None, shift_headings: bool = True) -> Markup:
         return Markup("")
     if problem(text) is not None:
         return _plain(text)
-    md = _markdown()
+    md = _markdown(needs(text))
     md.reset()
     html = md.convert(text)
     if shift_headings:
