@@ -6,6 +6,7 @@ index; `render` draws and fingerprints what it yields.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import TypeVar
@@ -325,34 +326,50 @@ class Pages:
         alternates: tuple[views.Alternates, ...],
     ) -> Iterator[Page]:
         """The pages of a category's units, each view kept while what it is made of is."""
-        shown = not year.grades_only
         ordered = ranking.results
         # A unit's chart shows the category's averages only as ticks: an average that moves
         # no tick changes no unit page.
         ticks = views.ticks(ordered, ranking.dimension_averages)
         for i, result in enumerate(ordered):
-            row = table.rows[i]
-            before = table.rows[i - 1] if i > 0 else None
-            after = table.rows[i + 1] if i + 1 < len(ordered) else None
             at = ticks[result.score.rubric.id]
-            dimensions = (
-                self.kept(
-                    (result.score,),
-                    ("dimensions", at),
-                    lambda r=result, t=at: views.unit_dimensions(r, dict(t)),
-                )
-                if shown
-                else ()
+            make = functools.partial(
+                self.unit_view, year, frame, ranking, table, i, at, alternates[i]
             )
-            # The view is made of its owners and values only, so while they are the same
-            # it is the same object, whose digest is kept too.
-            owners = (result.score, result.unit, year, frame, table.category, row, dimensions)
-            owners += (before, after)
-            values = (alternates[i], table.scored)
-            view = self.kept(
-                owners, ("unit", *values), lambda o=owners, v=values: unit_view(*o, *v)
+            if self.parts is None:  # a one-off build: made where the page is drawn
+                yield Page(paths[i], "unit.html", kind="unit", make=make)
+            else:
+                yield Page(paths[i], "unit.html", make(), "unit")
+
+    def unit_view(
+        self,
+        year: Year,
+        frame: views.YearFrame,
+        ranking: CategoryRanking,
+        table: views.Table,
+        i: int,
+        at: tuple,
+        alternates: views.Alternates,
+    ) -> views.UnitView:
+        """The view of the `i`th unit of a category, kept while what it is made of is."""
+        result, rows = ranking.results[i], table.rows
+        row = rows[i]
+        before = rows[i - 1] if i > 0 else None
+        after = rows[i + 1] if i + 1 < len(rows) else None
+        dimensions = (
+            self.kept(
+                (result.score,),
+                ("dimensions", at),
+                lambda: views.unit_dimensions(result, dict(at)),
             )
-            yield Page(paths[i], "unit.html", view, "unit")
+            if not year.grades_only
+            else ()
+        )
+        # The view is made of its owners and values only, so while they are the same
+        # it is the same object, whose digest is kept too.
+        owners = (result.score, result.unit, year, frame, table.category, row, dimensions)
+        owners += (before, after)
+        values = (alternates, table.scored)
+        return self.kept(owners, ("unit", *values), lambda o=owners, v=values: unit_view(*o, *v))
 
     def history_pages(self) -> Iterator[Page]:
         for unit, rows in self.histories.items():

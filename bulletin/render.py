@@ -13,7 +13,6 @@ import functools
 import hashlib
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -36,14 +35,32 @@ CODE = Path(__file__).parent
 RUN = 32
 
 
-@dataclass(frozen=True)
 class Page:
-    """One page of the output: where it goes, which template draws it, and its view."""
+    """One page of the output: where it goes, which template draws it, and its view.
 
-    path: str  # posix path inside the output folder
-    template: str
-    view: object
-    kind: str = ""  # which pages are alike, to slice them between render workers
+    The view may be made later, by `make`, when the page is first fingerprinted or drawn: a
+    one-off build's render workers then make the views of their own unit pages, rather than
+    this process making all of them before the workers part.
+    """
+
+    __slots__ = ("path", "template", "kind", "_view", "_make")
+
+    def __init__(
+        self,
+        path: str,  # posix path inside the output folder
+        template: str,
+        view: object = None,
+        kind: str = "",  # which pages are alike, to slice them between render workers
+        make: Callable[[], object] | None = None,
+    ) -> None:
+        self.path, self.template, self.kind = path, template, kind
+        self._view, self._make = view, make
+
+    @property
+    def view(self) -> object:
+        if self._make is not None:
+            self._view, self._make = self._make(), None
+        return self._view
 
 
 def digest(*parts: object) -> str:

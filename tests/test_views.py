@@ -302,3 +302,23 @@ def test_runs_of_rows_are_drawn_again_only_where_a_row_changed(tmp_path: Path):
     with render.keeping(env, parts):
         assert draw((a, b, c, d, e)) == "<9[10a][11b]><12[13c][14d]><15[16e]>"
         assert draw((a, b, V("c"), d, e)) == "<9[10a][11b]><17[18c][14d]><15[16e]>"
+
+
+def test_a_one_off_build_makes_unit_views_where_they_are_drawn(site_project: ProjectDir):
+    """A one-off build's unit pages make their views when first asked (in the render worker that
+    draws them), once, and equal to the views the preview makes at once."""
+    from bulletin.load import load_project
+    from bulletin.pages import Pages
+    from bulletin.reuse import Parts, assess
+
+    project, report = load_project(site_project.root)
+    assert not report.errors
+    years = [assess(y, None) for y in project.years if y.year.status != "frozen"]
+    later = [p for p in Pages(years) if p.template == "unit.html"]
+    now = [p for p in Pages(years, parts=Parts()) if p.template == "unit.html"]
+    assert len(later) == len(now) > 30
+    assert all(p._make is not None for p in later) and all(p._make is None for p in now)
+    for lazy, eager in zip(later, now, strict=True):
+        assert lazy.path == eager.path and lazy.kind == eager.kind == "unit"
+        view = lazy.view
+        assert view == eager.view and lazy._make is None and lazy.view is view  # made once
