@@ -691,3 +691,38 @@ def test_number_filters_show_zero_once_and_round_half_up():
     assert fixed(Decimal("2.5"), 0) == "3" and fixed(None) == num(None) == "—"
     assert num(Decimal("10.0")) == num(Decimal("1E+1")) == "10" and num(Decimal("0.50")) == "0.5"
     assert percent(Decimal("15"), Decimal("30")) == "50" and percent(None, Decimal(5)) == "0"
+
+
+@given(
+    st.one_of(st.none(), st.integers(-(10**6), 10**6), st.decimals(allow_nan=True)),
+    st.decimals(min_value=Decimal("0.01"), max_value=1000, places=2),
+    st.one_of(st.none(), st.dates()),
+)
+def test_plain_text_filters_never_write_a_character_html_gives_meaning_to(value, maximum, day):
+    """Their output is written into pages unescaped (render._Compiler): digits, point, minus,
+    dash, 年月日 and the like only."""
+    from bulletin.render import cn_date, fixed, num, percent
+
+    texts = [cn_date(day), cn_date(day.isoformat()) if day else ""]
+    for filter_, args in ((fixed, ()), (fixed, (0,)), (num, ()), (percent, (maximum,))):
+        try:
+            texts.append(filter_(value, *args))
+        except (ArithmeticError, ValueError, TypeError):  # no text: the page fails to draw
+            pass
+    assert not [t for t in texts if set(t) & set("<>&\"'")]
+
+
+def test_plain_text_filters_are_written_out_unescaped_and_others_escaped(tmp_path):
+    from pathlib import Path
+
+    from bulletin import render
+
+    (tmp_path / "templates").mkdir()
+    env = render.environment(Path(tmp_path))
+    code = env.compile("{{ x | fixed }}|{{ x | upper }}|{{ x | num | e }}", raw=True)
+    assert "yield (t_" in code and code.count("escape(") == 2
+    template = env.from_string("{{ x | fixed }}|{{ y | upper }}|{{ z | cn_date }}")
+    assert template.render(x=Decimal("2.675"), y="<b>", z="2015-01-20") == (
+        "2.68|&lt;B&gt;|2015年1月20日"
+    )
+    assert render.PLAIN_TEXT <= set(env.filters)
