@@ -8,6 +8,7 @@ failure for every kind of problem, and generated documents, broken on purpose, a
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, fields
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bulletin import source
+from bulletin.problems import Mark
 from bulletin.textfile import ParseFailure
 
 REL = "scores/2014/a.yaml"
@@ -79,12 +81,34 @@ def test_sample_project_files(path: Path):
             return
         text, offset = found, 1
     assert not failed(same(text, offset))
+    # and it took the fast path: no file the project itself uses is unusual
+    assert source._plain_document(text, REL, offset) is not None
 
 
 @pytest.mark.parametrize("rel", [rel for rel in TINY if rel.endswith(".yaml")])
 def test_tiny_project_files(rel: str):
     text = TINY[rel]
     assert not failed(same(text))
+    assert source._plain_document(text, REL, 0) is not None
+
+
+def test_fast_path_builds_the_frozen_classes():
+    node = source._plain_document("a: [b, {c: d}]\n", REL, 0)
+    assert isinstance(node, source.Mapping)
+    ((key, listed),) = node.entries
+    assert isinstance(listed, source.Sequence)
+    inner = listed.items[1]
+    assert isinstance(inner, source.Mapping)
+    found = [node, node.mark, key, key.mark, listed, listed.mark, inner, inner.entries[0][1]]
+    assert [type(x) for x in found] == [
+        source.Mapping, Mark, source.Scalar, Mark, source.Sequence, Mark, source.Mapping,
+        source.Scalar,
+    ]  # fmt: skip
+    assert hash(key) == hash(source.Scalar("a", True, Mark(REL, 1, 1)))
+    assert key.mark < listed.mark and str(listed.mark) == f"{REL}:1:4"
+    for x in found:
+        with pytest.raises(FrozenInstanceError):
+            setattr(x, fields(x)[0].name, None)
 
 
 # Every failure `parse` raises, most of them more than once, and near misses that are fine.
