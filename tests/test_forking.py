@@ -211,7 +211,7 @@ def makers_for(count: int, made: list) -> list[writer.Maker]:
     def maker(n: int) -> writer.Maker:
         def make() -> list[tuple[str, bytes]]:
             made.append(n)
-            pid = str(os.getpid()).encode()
+            pid = b"%08d" % os.getpid()  # the same size from any process
             files = [(f"{n}/results.json", b"[%d]" % n + pid)]
             return files + [(f"search/text-{n}.js", pid)] if n % 2 else files
 
@@ -236,7 +236,7 @@ def test_open_data_shared_with_a_process_is_made_once_each(tmp_path: Path, forke
     writer.make_files(makers_for(7, []), single, 1, writer.PARALLEL_DATA_MIN)
     assert set(output.manifest.files) == set(single.manifest.files)
     assert output.manifest.sizes == single.manifest.sizes and output.written == 11
-    here, there = str(os.getpid()), str(forked[0])
+    here, there = f"{os.getpid():08d}", f"{forked[0]:08d}"
     for n in range(7):
         text = (staging / f"{n}/results.json").read_text(encoding="utf-8")
         assert text.startswith(f"[{n}]") and text.endswith(there if n % 2 else here)
