@@ -167,9 +167,10 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
 
 def _compiled_templates() -> jinja2.BytecodeCache | None:
-    # what the compiled code depends on besides the template: Jinja, its options, our compiler
+    # what the compiled code depends on besides the template: Jinja, its options and our
+    # compiler, which is part of the engine's code (so any change of the engine compiles anew)
     options = sorted((k, repr(v)) for k, v in _OPTIONS.items())
-    tag = digest(jinja2.__version__, options, _Compiler.__name__, sorted(PLAIN_TEXT))[:12]
+    tag = digest(jinja2.__version__, options, _code_digest())[:12]
     try:
         return _CompiledTemplates(pattern=f"__bulletin_{tag}_%s.cache")
     except (OSError, RuntimeError):  # no private temporary folder to keep them in
