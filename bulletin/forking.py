@@ -8,6 +8,7 @@ import (about 15 ms) than its workers save, and nothing of it is needed here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
@@ -92,3 +93,17 @@ def start(work: Callable[[int], T], indexes: Iterable[int]) -> Callable[[], list
         return [value for _, value in received]  # type: ignore[misc]
 
     return results
+
+
+def here_and_there(work: Callable[[int], T], count: int) -> list[T]:
+    """`work(index)` for each index below `count`, in order: 0 in this process while forked
+    ones do the others. If this process's share fails, the others are waited for and this
+    failure is the one raised."""
+    collect = start(work, range(1, count))
+    try:
+        here = work(0)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            collect()
+        raise
+    return [here, *collect()]

@@ -6,7 +6,6 @@ after a problem so that staff see every mistake in one run.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import re
@@ -220,14 +219,8 @@ def shared_out(report: Report, items: Sequence[T], read: Callable[[T], R], worke
         start = len(report.problems)
         return [read(item) for item in shares[index]], report.problems[start:]
 
-    collect = forking.start(share, range(1, workers))
-    try:
-        found = [read(item) for item in shares[0]]
-    except BaseException:
-        with contextlib.suppress(Exception):
-            collect()  # the other processes are waited for; this failure is the one raised
-        raise
-    for results, problems in collect():
+    (found, _), *others = forking.here_and_there(share, workers)  # ours are in `report`
+    for results, problems in others:
         found += results
         report.problems += problems
     return found

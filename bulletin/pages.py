@@ -333,14 +333,14 @@ class Pages:
         for i, result in enumerate(ordered):
             at = ticks[result.score.rubric.id]
             make = functools.partial(
-                self.unit_view, year, frame, ranking, table, i, at, alternates[i]
+                self.unit_page_view, year, frame, ranking, table, i, at, alternates[i]
             )
             if self.parts is None:  # a one-off build: made where the page is drawn
                 yield Page(paths[i], "unit.html", kind="unit", make=make)
             else:
                 yield Page(paths[i], "unit.html", make(), "unit")
 
-    def unit_view(
+    def unit_page_view(
         self,
         year: Year,
         frame: views.YearFrame,

@@ -6,7 +6,6 @@ worker takes contiguous slices of each kind of page and sends back its record en
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os
@@ -375,12 +374,6 @@ def make_files(makers: Sequence[Maker], output: Output, workers: int, units: int
 
     if units < PARALLEL_DATA_MIN or not forking.can_fork(workers) or len(makers) < 2:
         workers = 1
-    collect = forking.start(share, range(1, workers))
-    try:
-        share(0)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            collect()  # the other processes are waited for; this failure is the one raised
-        raise
-    for entries in collect():
+    _, *others = forking.here_and_there(share, workers)  # ours are in `output` already
+    for entries in others:
         output.merge(entries)
