@@ -24,6 +24,8 @@ SIGNING_KEY = click.option(
     help="签名私钥文件（默认取环境变量 BULLETIN_SIGNING_KEY，再默认 ~/.bulletin/signing.key）。",
 )
 PROG = "python build.py"  # how staff type it, in usage lines and in every hint
+# True when build.py runs as a program (not when tests call `cli` in their own process).
+AS_PROGRAM = False
 clizh.install()  # click's own messages and help in Chinese
 
 
@@ -81,6 +83,24 @@ def cli(ctx: click.Context, project: Path | None) -> None:
     ctx.obj = project
 
 
+def done(code: int = 0) -> None:
+    """A finished `build` or `check` run as a program ends its process here, without Python
+    taking down its objects one by one: at 10,000 units that was 0.13 s (the scored model,
+    then every module), at 35 units a tenth of the build. Its files are closed and in place,
+    its lock is released and its worker processes reaped by now, and the operating system
+    frees the memory at once; only the messages are still to be flushed."""
+    if not AS_PROGRAM:
+        if code:
+            sys.exit(code)
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: let Python report it as it would
+        sys.exit(code or 1)
+    os._exit(code)
+
+
 def _print_problems(report, err: bool = False) -> None:
     from bulletin.problems import printed
 
@@ -100,8 +120,7 @@ def check(year: int | None) -> None:
     project, report = checking.check(root, year)
     _print_problems(report)
     click.echo(checking.summary(project, report))
-    if report.errors:
-        sys.exit(1)
+    done(1 if report.errors else 0)
 
 
 @cli.command()
@@ -141,6 +160,7 @@ def build(drafts: bool, out: Path | None, full: bool, allow_future: bool) -> Non
         click.echo(
             " ".join(f"{step} {seconds:.2f}s" for step, seconds in result.timings.items()), err=True
         )
+    done()
 
 
 @cli.command()
@@ -371,4 +391,5 @@ def serve(host: str, port: int, out: Path | None) -> None:
 
 
 if __name__ == "__main__":
+    AS_PROGRAM = True
     cli(prog_name=PROG)

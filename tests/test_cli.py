@@ -103,3 +103,20 @@ def test_missing_project_root_is_wrong_usage(tmp_path, cli):
     result = CliRunner().invoke(cli, ["check"], env={"BULLETIN_ROOT": str(tmp_path / "nowhere")})
     assert result.exit_code == 2
     assert "BULLETIN_ROOT" in result.output
+
+
+def test_real_build_ends_with_its_messages_and_site_in_place(site_project, tmp_path):
+    """A build run as a program ends its process without tearing down its objects
+    (build.py's `done`): what it printed to the pipes arrives whole, and its site and record
+    are complete, so the next run finds nothing to do."""
+    from conftest import run_build
+
+    out = tmp_path / "site"
+    first = run_build(site_project.root, "--out", str(out), env={"BULLETIN_TIMINGS": "1"})
+    assert first.returncode == 0, first.stderr
+    assert "已生成网站" in first.stdout and first.stdout.rstrip().endswith("上传到网站服务器。")
+    assert first.stderr.rstrip().splitlines()[-1].startswith("load "), first.stderr
+    assert (out / "index.html").is_file()
+    again = run_build(site_project.root, "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "网站已是最新" in again.stdout
