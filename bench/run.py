@@ -517,17 +517,21 @@ class Hugo:
 
 
 TIMINGS = re.compile(r"^(?:[a-z][\w-]* \d+(?:\.\d+)?s ?)+$", re.MULTILINE)
+REST = "rest"  # of a run's wall time, besides the steps the build reports
 
 
 def phases(series: Series) -> dict[str, float] | None:
-    """Median seconds per step of the build, from the `BULLETIN_TIMINGS` line it printed."""
+    """Median seconds per step of the build, from the `BULLETIN_TIMINGS` line it printed, and
+    `rest`: the median of each run's wall time less its steps (start-up, imports, the exit).
+    Per run, not the median wall less the medians' sum, which said 0 when the runs varied."""
     steps: dict[str, list[float]] = {}
     for sample in series.samples:
         lines = TIMINGS.findall(sample.output)
-        for step, seconds in re.findall(
-            r"([a-z][\w-]*) (\d+(?:\.\d+)?)s", lines[-1] if lines else ""
-        ):
+        found = re.findall(r"([a-z][\w-]*) (\d+(?:\.\d+)?)s", lines[-1] if lines else "")
+        for step, seconds in found:
             steps.setdefault(step, []).append(float(seconds))
+        if found:
+            steps.setdefault(REST, []).append(sample.wall - sum(float(s) for _, s in found))
     return {k: round(statistics.median(v), 3) for k, v in steps.items()} or None
 
 
@@ -812,17 +816,15 @@ def report(results: dict) -> str:
         rows,
     )
     steps = {n: r["ours"].get("cold_steps_s") for n, r in results["sets"].items() if "ours" in r}
-    names = list(dict.fromkeys(k for v in steps.values() if v for k in v))
+    names = list(dict.fromkeys(k for v in steps.values() if v for k in v if k != REST))
     if names:
         text += "\n\nWhere a cold build's time goes (seconds per step, as the build reports them; medians):\n\n"
-        rows = []
-        for n, v in steps.items():
-            if v:
-                rest = results["sets"][n]["ours"]["cold"]["median_s"] - sum(v.values())
-                rows.append(
-                    [n, *(seconds(v[k]) if k in v else "" for k in names), seconds(max(0.0, rest))]
-                )
-        text += table(["set", *names, "rest (start-up, imports)"], rows)
+        rows = [
+            [n, *(seconds(v[k]) if k in v else "" for k in [*names, REST])]
+            for n, v in steps.items()
+            if v
+        ]
+        text += table(["set", *names, "rest (start-up, imports, exit)"], rows)
     if hugo_rows:
         text += (
             "\n\nOurs divided by Hugo (same pages, same data; median of run-by-run ratios, runs alternating; "
