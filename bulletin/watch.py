@@ -25,9 +25,13 @@ from .model import INPUT_FOLDERS
 
 WATCHED = INPUT_FOLDERS  # what the build reads
 # Rebuild once no event has come for this long. Editors and git write the files of a "save all"
-# or a checkout within a few milliseconds of each other (bench/preview.py --burst measures it);
-# watchfiles looks every QUIET_MS, so a change is noticed 1-2 × QUIET_MS after the last event.
+# or a checkout within a few milliseconds of each other (bench/preview.py --burst measures it).
+# watchfiles looks every STEP_MS and hands over what it gathered once a look finds nothing new;
+# the batch then waits for a watch that times out after the rest of QUIET_MS with no event. So a
+# burst goes after at least QUIET_MS of quiet, and a save is noticed QUIET_MS to QUIET_MS +
+# STEP_MS after it (one look every QUIET_MS gave 1-2 × QUIET_MS).
 QUIET_MS = 30
+STEP_MS = 10
 MAX_WAIT_MS = 2000  # but hand over a batch at the latest this long after its first event
 FOLDER_CHECK_MS = 1000  # how often to look whether a top folder appeared, vanished or was replaced
 
@@ -110,18 +114,31 @@ class SourceWatcher(Watcher):
     def _batches(
         self, paths: list[Path], stop: threading.Event, force_polling: bool | None
     ) -> Iterator[list[str]]:
+        """The changed files of each burst, once QUIET_MS passed without another event, or
+        MAX_WAIT_MS after the burst began."""
+        pending: set[str] = set()
+        began = 0.0
         for changes in watchfiles.watch(
             *paths,
             watch_filter=self.wanted,
             debounce=MAX_WAIT_MS,
-            step=QUIET_MS,
+            step=STEP_MS,
             stop_event=stop,
-            rust_timeout=1000,
+            rust_timeout=QUIET_MS - STEP_MS,
+            yield_on_timeout=True,  # an empty set: no event for that long
             raise_interrupt=False,
             force_polling=force_polling,
             poll_delay_ms=100,
         ):
-            yield sorted({self.relative(path) for _, path in changes})
+            if changes:
+                if not pending:
+                    began = time.perf_counter()
+                pending.update(self.relative(path) for _, path in changes)
+                if time.perf_counter() - began < MAX_WAIT_MS / 1000:
+                    continue
+            if pending:
+                yield sorted(pending)
+                pending = set()
 
     def relative(self, path: str) -> str:
         try:
