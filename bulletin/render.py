@@ -112,8 +112,9 @@ def percent(value: Decimal | None, maximum: Decimal) -> str:
 
 
 # The filters whose text is made of digits, a point, a minus, a dash (—) and 年月日 only: it
-# never needs escaping (test_scoring checks every filter's text for < > & " ').
-PLAIN_TEXT = frozenset({"num", "fixed", "percent", "cn_date"})
+# never needs escaping (test_scoring checks every filter's text for < > & " '). The theme's
+# environment registers these very ones, by these names.
+PLAIN_TEXT = {"num": num, "fixed": fixed, "percent": percent, "cn_date": cn_date}
 
 
 class _Compiler(jinja2.compiler.CodeGenerator):
@@ -185,9 +186,7 @@ def environment(theme: Path) -> jinja2.Environment:
         bytecode_cache=_compiled_templates(),
         **_OPTIONS,
     )
-    env.filters.update(
-        num=num, fixed=fixed, cn_date=cn_date, percent=percent, markdown=markup.to_html
-    )
+    env.filters.update(PLAIN_TEXT, markdown=markup.to_html)
     env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart, Bar=charts.Bar)
     fragments = Fragments(env, theme / "templates")
     env.globals["kept"] = fragments
