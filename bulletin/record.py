@@ -46,6 +46,15 @@ def read_manifest(out: Path) -> Manifest | None:
     return read_record(manifest_path(out))
 
 
+def record_look(out: Path) -> tuple[int, int, int, int] | None:
+    """The size, times and inode of the record's file: a new file each time it is written."""
+    try:
+        st = manifest_path(out).stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
 def read_record(path: Path) -> Manifest | None:
     """A build record written by `record_text`; None if it is missing or not one."""
     try:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from . import opendata, search
 from .cache import FileHashes, ParseCache
 from .model import Category, Year, YearData
+from .record import Manifest
 from .scoring import (
     CategoryRanking,
     UnitResult,
@@ -116,6 +117,9 @@ class BuildState:
     # each page's fingerprint, by the page: (page, theme digest, site digest, fingerprint)
     fingerprints: dict[int, tuple[object, str, bytes, str]] = field(default_factory=dict)
     hashes: FileHashes = field(default_factory=FileHashes)  # archived and published files
+    # The record the last build wrote, with its file's look (`record.record_look`): the next
+    # build takes it from here, not from the file, while the file is the one written.
+    written: tuple[tuple | None, Manifest] | None = None
     # Update the output folder in place rather than switching in a new tree (writer.InPlace):
     # right for the preview's private folder, which nobody else reads.
     in_place: bool = True

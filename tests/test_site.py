@@ -1140,6 +1140,36 @@ def test_incremental_build_after_each_edit_equals_a_clean_build(
     assert not failures, "\n\n".join(failures)
 
 
+def test_preview_keeps_its_record_only_while_the_file_is_the_one_it_wrote(
+    site_project: ProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The preview takes the last build's record from memory, not from its 1 MB file; once
+    anything else has written that file (a build into the same folder), it reads the file."""
+    from bulletin import site
+
+    reads = []
+    read = site.read_manifest
+    monkeypatch.setattr(site, "read_manifest", lambda out: reads.append(out) or read(out))
+    out, state = tmp_path / "preview" / "site", BuildState()
+    build(site_project.root, out, state=state, drafts=True)
+    reads.clear()
+    _score(site_project)
+    build(site_project.root, out, state=state, drafts=True)
+    assert reads == []
+    # Another build draws an edit into the folder and records it; the edit is then undone.
+    # The kept record still says the pages are as undone: trusting it would leave them edited.
+    opinion = ("scores/2014/pingding.yaml", "全面完成年度目标。", "全面完成年度目标，成效显著。")
+    site_project.replace(*opinion)
+    build(site_project.root, out, drafts=True)
+    site_project.replace(opinion[0], opinion[2], opinion[1])
+    reads.clear()
+    build(site_project.root, out, state=state, drafts=True)
+    assert reads == [out.resolve()]
+    clean = tmp_path / "clean" / "site"
+    build(site_project.root, clean, drafts=True)
+    assert_same_site(out, clean)
+
+
 def test_incremental_build_after_all_edits_at_once(site_project: ProjectDir, tmp_path: Path):
     out = tmp_path / "incremental" / "site"
     build(site_project.root, out)
