@@ -78,6 +78,10 @@ class Pages:
         self.live = {y.year.number: self.standings(y) for y in self.years}
         live = [s for y in self.years for s in self.live[y.year.number]]
         self.by_year = history.index([*live, *archived_standings])
+        # what a frozen year tells of each unit, by value: archives are read on every build
+        self.archived_units = tuple(
+            (s.year, s.unit, s.name, s.category_title) for s in archived_standings
+        )
         self.changes = history.rank_changes(self.by_year)
         self.histories = history.histories(self.by_year)
         entries = [
@@ -185,6 +189,17 @@ class Pages:
     def site_pages(self) -> Iterator[Page]:
         """The pages about the whole site: every unit, search, and the page for a wrong address."""
         years = tuple(self.year_list)
+        # Each unit's name and category in the years built now come from their units and
+        # categories, so the index is kept while those are the very same objects.
+        owners = tuple(x for y in self.years for x in (y.year, y.data.units))
+        view = self.kept(owners, ("site-units", years, self.archived_units), self.site_units)
+        yield Page("units/index.html", "site_units.html", view, "site")
+        listed = tuple(y.year.number for y in self.years)
+        yield Page("search/index.html", "search.html", views.SearchView(years, listed), "site")
+        yield Page("404.html", "404.html", views.NotFoundView(listed), "site")
+
+    def site_units(self) -> views.SiteUnitsView:
+        """Every unit of the site with its latest name, by category, the newest year's first."""
         units = []
         for unit, rows in self.histories.items():
             assessed = [s for _, s in rows if s is not None]
@@ -204,12 +219,7 @@ class Pages:
         groups: dict[str, list[views.SiteUnit]] = {}
         for u in sorted(units, key=lambda u: order.get(u.category, len(order))):
             groups.setdefault(u.category, []).append(u)
-        grouped = tuple((c, tuple(us)) for c, us in groups.items())  # plain values only
-        view = self.kept((), ("site-units", grouped), lambda: views.SiteUnitsView(grouped))
-        yield Page("units/index.html", "site_units.html", view, "site")
-        listed = tuple(y.year.number for y in self.years)
-        yield Page("search/index.html", "search.html", views.SearchView(years, listed), "site")
-        yield Page("404.html", "404.html", views.NotFoundView(listed), "site")
+        return views.SiteUnitsView(tuple((c, tuple(us)) for c, us in groups.items()))
 
     def year_pages(self, results: YearResults) -> Iterator[Page]:
         number = results.year.number
@@ -297,17 +307,22 @@ class Pages:
             )
         for rubric in data.rubrics.values():
             path = f"{base}/rubrics/{rubric.id}/index.html"
-            users = tuple(
-                views.Link(f"units/{r.unit.id}/index.html", r.unit.name)
-                for r in results.units
-                if r.unit.rubric == rubric.id
+            # the units that use it, kept while the year's units are the very same
+            users = self.kept(
+                (data.units,),
+                ("users", rubric.id),
+                lambda r=rubric: tuple(
+                    views.Link(f"units/{u.id}/index.html", u.name)
+                    for u in data.units
+                    if u.rubric == r.id
+                ),
             )
             conditions = views.conditions(rubric, year.attribute_labels)
-            values = (self.alternates(path), users, conditions)  # plain values only
+            values = (self.alternates(path), conditions)  # plain values only
             view = self.kept(
-                (frame, rubric),
+                (frame, rubric, users),
                 ("rubric", *values),
-                lambda r=rubric, v=values: views.RubricView(frame, v[0], r, v[1], v[2]),
+                lambda r=rubric, u=users, v=values: views.RubricView(frame, v[0], r, u, v[1]),
             )
             yield Page(path, "rubric.html", view, "rubric")
         for page in data.pages:
