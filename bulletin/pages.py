@@ -116,6 +116,13 @@ class Pages:
         for y in self.years:
             for path in year_paths(y):
                 self.by_kind.setdefault(kind_of(path), {})[y.year.number] = path
+        # Which years have a page of each unit, as an object kept while they are the same: the
+        # years' own units, and the archived years' files by name
+        self.unit_years = self.kept(
+            tuple(y.data.units for y in self.years),
+            ("unit-years", tuple(self.year_list), *((a.folder, *a.files) for a in self.archived)),
+            object,
+        )
 
     def alternates(self, path: str) -> views.Alternates:
         """The same page in every year of the site, where it exists (a unit assessed, a rubric kept)."""
@@ -294,16 +301,12 @@ class Pages:
             view = views.RankingView(frame, self.alternates(path), table, bool(year.grades), weight)
             yield Page(path, "ranking.html", view, "ranking")
         for ranking, table in zip(results.rankings, tables, strict=True):
-            paths = tuple(f"{base}/units/{r.unit.id}/index.html" for r in ranking.results)
-            alternates = tuple(map(self.alternates, paths))
             # A category's unit pages are made of its ranking, its table, the year and the
             # links to other years alone: kept whole while those are the same.
             yield from self.kept(
-                (ranking, table, year, frame),
-                ("unit-pages", alternates),
-                lambda k=ranking, t=table, p=paths, a=alternates: tuple(
-                    self.unit_pages(year, frame, k, t, p, a)
-                ),
+                (ranking, table, year, frame, self.unit_years),
+                ("unit-pages",),
+                lambda k=ranking, t=table: tuple(self.unit_pages(year, frame, k, t)),
             )
         for rubric in data.rubrics.values():
             path = f"{base}/rubrics/{rubric.id}/index.html"
@@ -337,11 +340,12 @@ class Pages:
         frame: views.YearFrame,
         ranking: CategoryRanking,
         table: views.Table,
-        paths: tuple[str, ...],
-        alternates: tuple[views.Alternates, ...],
     ) -> Iterator[Page]:
         """The pages of a category's units, each view kept while what it is made of is."""
         ordered = ranking.results
+        base = year.number
+        paths = tuple(f"{base}/units/{r.unit.id}/index.html" for r in ordered)
+        alternates = tuple(map(self.alternates, paths))
         # A unit's chart shows the category's averages only as ticks: an average that moves
         # no tick changes no unit page.
         ticks = views.ticks(ordered, ranking.dimension_averages)
