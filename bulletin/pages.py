@@ -7,7 +7,7 @@ index; `render` draws and fingerprints what it yields.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import TypeVar
 
@@ -74,6 +74,8 @@ class Pages:
         self.ahead = ahead or {}  # published years shown before their date, in a preview
         self.archived = [a for a in archived if a.current]
         self.corrections = corrections or {}
+        # each category's standings by result, by year and category: kept while its ranking is
+        self.standing_sets: dict[tuple[int, str], dict[int, Standing]] = {}
         # each year's standings, in the order of its units (the search index lists them so)
         self.live = {y.year.number: self.standings(y) for y in self.years}
         live = [s for y in self.years for s in self.live[y.year.number]]
@@ -82,6 +84,9 @@ class Pages:
         self.archived_units = tuple(
             (s.year, s.unit, s.name, s.category_title) for s in archived_standings
         )
+        # the archived standings as one kept object while they are equal
+        standings = tuple(archived_standings)
+        self.archived_standings = self.kept((), ("archived", standings), lambda: standings)
         self.changes = history.rank_changes(self.by_year)
         self.histories = history.histories(self.by_year)
         entries = [
@@ -152,13 +157,13 @@ class Pages:
 
         by_result: dict[int, Standing] = {}
         for ranking in results.rankings:  # a category's whole while its ranking is the same
-            by_result.update(
-                self.kept(
-                    (ranking, year),
-                    ("standings",),
-                    lambda k=ranking: {id(r): standing(r) for r in k.results},
-                )
+            found = self.kept(
+                (ranking, year),
+                ("standings",),
+                lambda k=ranking: {id(r): standing(r) for r in k.results},
             )
+            self.standing_sets[number, ranking.category.id] = found
+            by_result.update(found)
         return [by_result[id(r)] for r in results.units]
 
     def row(
@@ -391,7 +396,32 @@ class Pages:
         return self.kept(owners, ("unit", *values), lambda o=owners, v=values: unit_view(*o, *v))
 
     def history_pages(self) -> Iterator[Page]:
-        for unit, rows in self.histories.items():
+        """Every unit's history page, the units of each category of the newest year built now
+        kept together while that category's standings, the other years' and the links between
+        years are the very same: a save draws the history of only the category it changed."""
+        newest = self.years[0].year.number if self.years else None
+        others = tuple(d for (y, _), d in self.standing_sets.items() if y != newest)
+        common = (self.archived_standings, self.unit_years, *others)
+        grouped: set[str] = set()
+        for (y, category), found in self.standing_sets.items():
+            if y == newest:
+                units = tuple(s.unit for s in found.values())
+                grouped.update(units)
+                yield from self.kept(
+                    (found, *common),
+                    ("histories", category),
+                    lambda u=units: tuple(self.histories_of(u)),
+                )
+        # units the newest year does not have, kept together likewise
+        yield from self.kept(
+            common,
+            ("histories", None),
+            lambda: tuple(self.histories_of(u for u in self.histories if u not in grouped)),
+        )
+
+    def histories_of(self, units: Iterable[str]) -> Iterator[Page]:
+        for unit in units:
+            rows = self.histories[unit]
             pages = self.by_kind.get(f"units:{unit}", {})
             standings = tuple(standing for _, standing in rows)
             links = tuple(
