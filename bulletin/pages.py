@@ -192,6 +192,17 @@ class Pages:
         )
 
     def __iter__(self) -> Iterator[Page]:
+        for group in self.groups():
+            yield from group
+
+    def groups(self) -> Iterator[tuple[Page, ...]]:
+        """The pages in groups: a category's unit pages, or its units' histories, are one tuple
+        that is the very same object while it is kept (see `kept`), so that a preview's save
+        can pass over a group it met last time as a whole; any other page is a group alone."""
+        for item in self._pages():
+            yield item if type(item) is tuple else (item,)
+
+    def _pages(self) -> Iterator[Page | tuple[Page, ...]]:
         yield Page("index.html", "years.html", views.YearsView(self.entries), "years")
         for year in self.years:
             yield from self.year_pages(year)
@@ -233,7 +244,7 @@ class Pages:
             groups.setdefault(u.category, []).append(u)
         return views.SiteUnitsView(tuple((c, tuple(us)) for c, us in groups.items()))
 
-    def year_pages(self, results: YearResults) -> Iterator[Page]:
+    def year_pages(self, results: YearResults) -> Iterator[Page | tuple[Page, ...]]:
         number = results.year.number
         base = str(number)
         data, year = results.data, results.year
@@ -308,7 +319,7 @@ class Pages:
         for ranking, table in zip(results.rankings, tables, strict=True):
             # A category's unit pages are made of its ranking, its table, the year and the
             # links to other years alone: kept whole while those are the same.
-            yield from self.kept(
+            yield self.kept(
                 (ranking, table, year, frame, self.unit_years),
                 ("unit-pages",),
                 lambda k=ranking, t=table: tuple(self.unit_pages(year, frame, k, t)),
@@ -395,7 +406,7 @@ class Pages:
         values = (alternates, table.scored)
         return self.kept(owners, ("unit", *values), lambda o=owners, v=values: unit_view(*o, *v))
 
-    def history_pages(self) -> Iterator[Page]:
+    def history_pages(self) -> Iterator[tuple[Page, ...]]:
         """Every unit's history page, the units of each category of the newest year built now
         kept together while that category's standings, the other years' and the links between
         years are the very same: a save draws the history of only the category it changed."""
@@ -407,13 +418,13 @@ class Pages:
             if y == newest:
                 units = tuple(s.unit for s in found.values())
                 grouped.update(units)
-                yield from self.kept(
+                yield self.kept(
                     (found, *common),
                     ("histories", category),
                     lambda u=units: tuple(self.histories_of(u)),
                 )
         # units the newest year does not have, kept together likewise
-        yield from self.kept(
+        yield self.kept(
             common,
             ("histories", None),
             lambda: tuple(self.histories_of(u for u in self.histories if u not in grouped)),

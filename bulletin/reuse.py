@@ -116,6 +116,9 @@ class BuildState:
     digests: dict[int, tuple[object, object]] = field(default_factory=dict)
     # each page's fingerprint, by the page: (page, theme digest, site digest, fingerprint)
     fingerprints: dict[int, tuple[object, str, bytes, str]] = field(default_factory=dict)
+    # each group of pages (`Pages.groups`) by the group: (group, theme digest, site digest,
+    # each page's path and fingerprint, its pages' `fingerprints`, their views' digests)
+    groups: dict[int, tuple] = field(default_factory=dict)
     hashes: FileHashes = field(default_factory=FileHashes)  # archived and published files
     # The record the last build wrote, with its file's look (`record.record_look`): the next
     # build takes it from here, not from the file, while the file is the one written.

@@ -153,6 +153,11 @@ class Output:
         self.manifest.sizes[rel] = p.sizes.get(rel, -1)
         return True
 
+    def unchanged_group(self, pages: tuple[tuple[str, str], ...]) -> bool:
+        """Whether every page of a group, by path and fingerprint, can be kept from the last
+        build without rendering it (recorded if so); False leaves the group to page by page."""
+        return all(self.unchanged(rel, fingerprint) for rel, fingerprint in pages)
+
     def add(
         self, rel: str, data: bytes, fingerprint: str | None = None, verify: bool = False
     ) -> None:
@@ -252,6 +257,20 @@ class InPlace(Output):
     def _target(self, rel: str) -> Path:
         self.staged.append(rel)
         return super()._target(_beside(rel))
+
+    def unchanged_group(self, pages: tuple[tuple[str, str], ...]) -> bool:
+        # The folder is its own base: a page recorded as it is now is in place (`unchanged`),
+        # so the whole group is recorded at once, or none of it.
+        p = self.previous
+        if p is None:
+            return False
+        recorded, files, sizes = p.pages, p.files, p.sizes
+        if not all(recorded.get(rel) == f and rel in files for rel, f in pages):
+            return False
+        self.manifest.pages.update(pages)
+        self.manifest.files.update({rel: files[rel] for rel, _ in pages})
+        self.manifest.sizes.update({rel: sizes.get(rel, -1) for rel, _ in pages})
+        return True
 
     def reset(self) -> None:
         super().reset()
