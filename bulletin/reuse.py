@@ -35,36 +35,40 @@ class Parts:
 
     `owners` are compared by identity (an entry holds them, so their ids stay theirs), `key`
     by value: plain values only, no Decimal (4.50 == 4.5, but the two are shown differently).
-    An entry lives as long as builds keep asking for it: what one build did not use is dropped
-    when the next one starts (`next_build`). A part made of other parts (a category's rows,
-    made of each unit's row) keeps them alive while it is asked for, so that when it has to be
-    made again, the parts that did not change are still there. So does a page: a page left as
-    it was, and not drawn again, keeps alive the parts its drawing asked for (`keep_drawn`).
+    A part is the same value for the same owners and key however old it is, so keeping one
+    longer is never wrong, only memory: what no build asks for any more is dropped in a sweep
+    (`next_build`). A sweep keeps what the last build asked for, and what those parts were made
+    of (a category's rows, made of each unit's row), so that when a part has to be made again,
+    the parts that did not change are still there; and what the pages left as they were, not
+    drawn again, were drawn with (`keep_drawn`).
+
+    The table is swept at the start of every `every`th build only: a save at 3,000 units asks
+    for some 3,000 parts and reuses some 35,000 through them, and sweeping on every save (as
+    this did until 2026-12-08) walked all of them each time. By builds, not by the size of the
+    table: a category's parts made again by a save are few entries but hold a whole category
+    (its ranking, its pages), about 1 MB at 3,000 units, so what waits for a sweep is bounded
+    by `every` saves.
     """
 
-    def __init__(self) -> None:
-        self.kept: dict[tuple, tuple[tuple, Any, tuple]] = {}
-        self.used: dict[tuple, tuple[tuple, Any, tuple]] = {}
+    def __init__(self, every: int = 8) -> None:
+        self.table: dict[tuple, tuple[tuple, Any, tuple]] = {}
+        self.asked: list[tuple] = []  # the parts this build asked for, outside any other part
         self.making: list[tuple] | None = None  # the parts asked for by the one being made
         # the parts each page's drawing asked for, by page: this build's, and the last one's
         self.drawn: dict[str, tuple] = {}
         self.drawn_before: dict[str, tuple] = {}
+        self.every = every
+        self.builds = 0  # builds since the last sweep
 
     def get(self, owners: tuple, key: tuple, make: Callable[[], Any]) -> Any:
         # The entry holds its owners, so no other living object can have their ids: an entry
         # found by their ids is theirs, with no need to compare them again.
-        # A part is mostly asked for once a build: taken from `kept`, it costs two hashes of
-        # the key, not three.
         full = (key, *map(id, owners))
         if self.making is not None:
             self.making.append(full)
-        hit = self.kept.pop(full, None)
-        if hit is not None:
-            self.used[full] = hit
-            if hit[2]:
-                self._revive(hit[2])
-            return hit[1]
-        hit = self.used.get(full)
+        else:
+            self.asked.append(full)
+        hit = self.table.get(full)
         if hit is not None:
             return hit[1]
         outer, self.making = self.making, []
@@ -72,17 +76,8 @@ class Parts:
             value = make()
         finally:
             inner, self.making = self.making, outer
-        self.used[full] = (owners, value, tuple(inner))
+        self.table[full] = (owners, value, tuple(inner))
         return value
-
-    def _revive(self, parts: tuple) -> None:
-        """Carry the parts a reused part was made of into this build."""
-        for full in parts:
-            hit = self.kept.pop(full, None)
-            if hit is not None:
-                self.used[full] = hit
-                if hit[2]:
-                    self._revive(hit[2])
 
     def drawing(self, page: str, draw: Callable[[], T]) -> T:
         """`draw()`, remembering the parts it asks for as the parts of `page`."""
@@ -99,11 +94,28 @@ class Parts:
         parts = self.drawn_before.get(page)
         if parts is not None:
             self.drawn[page] = parts
-            self._revive(parts)
 
     def next_build(self) -> None:
-        self.kept, self.used = self.used, {}
         self.drawn_before, self.drawn = self.drawn, {}
+        self.builds += 1
+        if self.builds >= self.every:
+            self.sweep()
+        self.asked = []
+
+    def sweep(self) -> None:
+        """Drop every part that the last build neither asked for nor reached through the parts
+        it asked for or the pages it drew or left as they were."""
+        table, live = self.table, {}
+        todo = [*self.asked, *(full for parts in self.drawn_before.values() for full in parts)]
+        while todo:
+            full = todo.pop()
+            if full in live:
+                continue
+            hit = table.get(full)
+            if hit is not None:
+                live[full] = hit
+                todo.extend(hit[2])
+        self.table, self.builds = live, 0
 
 
 @dataclass

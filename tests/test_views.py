@@ -235,7 +235,7 @@ def test_a_kept_part_keeps_alive_the_parts_it_was_made_of():
     class Owner:
         pass
 
-    parts, a, b, made = Parts(), Owner(), Owner(), []
+    parts, a, b, made = Parts(every=1), Owner(), Owner(), []  # swept at every build
 
     def row(owner: Owner) -> tuple:
         return parts.get((owner,), ("row",), lambda: made.append(owner) or ("row", owner))
@@ -261,7 +261,7 @@ def test_a_page_left_as_it_was_keeps_alive_the_parts_it_was_drawn_with():
     when it changes at last, only its changed rows are drawn again."""
     from bulletin.reuse import Parts
 
-    parts, made = Parts(), []
+    parts, made = Parts(every=1), []  # swept at every build
 
     def row(owner: object) -> object:
         return parts.get((owner,), ("row",), lambda: made.append(owner) or owner)
@@ -277,6 +277,41 @@ def test_a_page_left_as_it_was_keeps_alive_the_parts_it_was_drawn_with():
     parts.next_build()  # neither drawn nor left as it was (the page is gone): dropped
     row(a)
     assert made == [a, a]
+
+
+def test_parts_are_swept_at_every_nth_build_only():
+    """A sweep walks every part still in use, so it comes every few builds; until then an
+    old part may be found again, which is right (the same owners and key give the same part),
+    and after it only what the last build reached is left."""
+    from bulletin.reuse import Parts
+
+    class Owner:
+        pass
+
+    parts, made = Parts(every=4), []
+    owners = [Owner() for _ in range(6)]
+
+    def row(owner: Owner) -> object:
+        return parts.get((owner,), ("row",), lambda: made.append(owner) or ("row", owner))
+
+    def rows(*of: Owner) -> tuple:
+        return parts.get(of, ("rows",), lambda: tuple(row(o) for o in of))
+
+    first = rows(*owners[:2])  # 3 parts: the whole and its two rows
+    for o in owners[2:5]:  # three builds each leaving a part behind: not swept yet
+        parts.next_build()
+        row(o)
+    assert len(parts.table) == 6  # owners[3]'s row, asked for by no build since, goes next
+    assert row(owners[2]) == ("row", owners[2])  # left behind, still found
+    assert rows(*owners[:2]) is first  # asked for again: kept, rows and all
+    row(owners[5])
+    parts.next_build()  # the fourth: swept, keeping what this build (the third) asked for
+    kept = {
+        (("rows",), *map(id, owners[:2])),
+        *((("row",), id(o)) for o in (*owners[:2], *owners[4:], owners[2])),
+    }
+    assert set(parts.table) == kept
+    assert made == owners  # nothing was made twice
 
 
 def test_runs_of_rows_are_drawn_again_only_where_a_row_changed(tmp_path: Path):
