@@ -162,8 +162,14 @@ class BuildState:
         unit's part stays kept inside it, for when the category changes)."""
         rankings = tuple(rankings)
         tables: dict[tuple, dict[int, T]] = {}
+        # The arguments last asked with, and their table: a file asks with the same ones for
+        # every unit, and comparing them item by item (the very same objects) is cheaper than
+        # hashing them again (the CSV's columns: tuples of every item's id).
+        last: list = [None, None]
 
         def get(result: UnitResult, *args: Any) -> T:
+            if args == last[0]:
+                return last[1][id(result)]
             table = tables.get(args)
             if table is None:
                 table = tables[args] = {}
@@ -175,6 +181,7 @@ class BuildState:
                             lambda k=ranking: {id(r): one(r, *args) for r in k.results},
                         )
                     )
+            last[0], last[1] = args, table
             return table[id(result)]
 
         return get
