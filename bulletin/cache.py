@@ -31,7 +31,12 @@ def look(path: Path, st: os.stat_result | None = None) -> Look:
     now = time.time_ns()
     if st is None:
         st = os.stat(path)
-    if max(st.st_mtime_ns, st.st_ctime_ns) > now - RACY_NS:
+    return trusted(st, now - RACY_NS)
+
+
+def trusted(st: os.stat_result, before: int) -> Look:
+    """`look` of a file whose times are trusted only if neither is after `before` (ns)."""
+    if st.st_mtime_ns > before or st.st_ctime_ns > before:
         return None
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
 

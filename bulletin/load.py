@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import forking
-from .cache import ParseCache
+from .cache import Look, ParseCache
 from .inputs import check_inputs
 from .model import DRAFT, Project, Rubric, ScoreSheet, SiteConfig, TextPage, Unit, Year, YearData
 from .problems import Mark, Report
@@ -165,9 +165,10 @@ def load_sheets(
         found = shared_out(fs.report, paths, read, workers)
     else:
         before, now = fs.remembered("sheets", folder, (year, units, listed, *rubrics.values()))
-        found = [_recalled(fs, path, before, now, read) for path in paths]
+        looks = fs.as_before(paths)
+        found = [_recalled(fs, p, s, before, now, read) for p, s in zip(paths, looks, strict=True)]
     sheets = {sheet.unit: sheet for sheet in found if sheet is not None}
-    files = {p.stem.lower() for p in paths}
+    files = {str(p).rpartition(os.sep)[2][: -len(".yaml")].lower() for p in paths}  # stems
     for unit in units:
         if unit.id not in files:
             message = (
@@ -183,15 +184,16 @@ def load_sheets(
 def _recalled(
     fs: Files,
     path: Path,
+    stamp: Look,
     before: dict,
     now: dict,
     read: Callable[[Path], ScoreSheet | None],
 ) -> ScoreSheet | None:
-    """`read(path)`; in the preview, a file whose size, times and inode are as they were, read
-    with the same year, units and rubrics, gives the same sheet and problems without being
-    looked into."""
-    stamp = fs.as_before(path)
-    hit = before.get(path.name)
+    """`read(path)`; in the preview, a file whose size, times and inode are as they were
+    (`stamp`, from `Files.as_before`), read with the same year, units and rubrics, gives the
+    same sheet and problems without being looked into."""
+    name = str(path).rpartition(os.sep)[2]
+    hit = before.get(name)
     if stamp is not None and hit is not None and hit[0] == stamp:
         _, problems, sheet = hit
         fs.report.problems.extend(problems)
@@ -200,7 +202,7 @@ def _recalled(
         sheet = read(path)
         problems = fs.report.problems[start:]
     if stamp is not None:
-        now[path.name] = (stamp, problems, sheet)
+        now[name] = (stamp, problems, sheet)
     return sheet
 
 
