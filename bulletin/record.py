@@ -12,8 +12,10 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .model import INPUT_FOLDERS
 
@@ -83,10 +85,55 @@ def record_text(manifest: Manifest, swap: dict[str, str] | None = None) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def write_manifest(out: Path, manifest: Manifest, sync: bool = True) -> None:
+# Runs of a record's pages written out already: each as (its pages' paths and fingerprints,
+# a dict that holds their entries of pages, files and sizes as JSON once they are written out)
+Written = tuple[tuple[tuple[str, str], ...], dict[str, Any]]
+
+
+def write_manifest(
+    out: Path, manifest: Manifest, sync: bool = True, written: Sequence[Written] = ()
+) -> None:
     from .atomic import write_text
 
-    write_text(manifest_path(out), record_text(manifest), sync)
+    text = record_text(manifest) if not written else pieced_record_text(manifest, written)
+    write_text(manifest_path(out), text, sync)
+
+
+def pieced_record_text(manifest: Manifest, written: Sequence[Written]) -> str:
+    """`record_text`, with the entries of each run of pages in `written` as written out before
+    (or written out now and kept for the next time): the preview records 6,000 pages on every
+    save at 3,000 units, nearly all of them as the last save did. Not in sorted order: the
+    record is read as JSON, never compared as text."""
+    covered: set[str] = set()
+    pages, files, sizes = [], [], []
+    for items, text in written:
+        if not text:
+            paths = [rel for rel, _ in items]
+            text["paths"] = paths
+            text["pages"] = _entries(dict(items))
+            text["files"] = _entries({rel: manifest.files[rel] for rel in paths})
+            text["sizes"] = _entries({rel: manifest.sizes[rel] for rel in paths})
+        covered.update(text["paths"])
+        pages.append(text["pages"])
+        files.append(text["files"])
+        sizes.append(text["sizes"])
+    for into, entries in (
+        (pages, manifest.pages),
+        (files, manifest.files),
+        (sizes, manifest.sizes),
+    ):
+        into.append(_entries({k: v for k, v in entries.items() if k not in covered}))
+    joined = (("pages", pages), ("files", files), ("sizes", sizes))
+    head = ",".join(f'"{name}":{{{",".join(t for t in into if t)}}}' for name, into in joined)
+    rest = {"version": VERSION, **manifest.__dict__}
+    for name, _ in joined:
+        del rest[name]
+    return "{" + head + "," + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]
+
+
+def _entries(entries: dict) -> str:
+    """A mapping's entries as JSON, without its braces."""
+    return json.dumps(entries, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
 def input_stamp(root: Path, drafts: bool, seen: dict[str, list[os.DirEntry]] | None = None) -> str:

@@ -129,7 +129,8 @@ class BuildState:
     # each page's fingerprint, by the page: (page, theme digest, site digest, fingerprint)
     fingerprints: dict[int, tuple[object, str, bytes, str]] = field(default_factory=dict)
     # each group of pages (`Pages.groups`) by the group: (group, theme digest, site digest,
-    # each page's path and fingerprint, its pages' `fingerprints`, their views' digests)
+    # each page's path and fingerprint, its pages' `fingerprints`, their views' digests, and
+    # its entries of the record written out)
     groups: dict[int, tuple] = field(default_factory=dict)
     hashes: FileHashes = field(default_factory=FileHashes)  # archived and published files
     # The record the last build wrote, with its file's look (`record.record_look`): the next

@@ -330,6 +330,8 @@ def render_changed(
     # recorded as it is now, is passed over whole: at 3,000 units a save meets 6,000 pages, of
     # which it redraws some 40.
     known, fingerprints = state.fingerprints, {}
+    # A group passed over keeps its entries of the record as written out last time: its pages'
+    # fingerprints are as recorded, and the same fingerprint draws the same bytes.
     met, groups_now = state.groups, {}
     site_digest = digests.of(site)
     for group in groups:
@@ -339,7 +341,7 @@ def render_changed(
             and hit[0] is group
             and hit[1] == theme
             and hit[2] == site_digest
-            and output.unchanged_group(hit[3])
+            and output.unchanged_group(hit[3], hit[6])
         ):
             fingerprints.update(hit[4])
             digests.used.update(hit[5])
@@ -370,6 +372,7 @@ def render_changed(
                 tuple((page.path, fingerprints[id(page)][3]) for page in group),
                 {id(page): fingerprints[id(page)] for page in group},
                 {id(v): d for v in (page.view for page in group) if (d := digests.used.get(id(v)))},
+                {},  # its record entries as JSON, once written out (`record.Written`)
             )
     with render.keeping(env, state.parts):
         drawn = writer.render(todo, output, root, jobs, least=writer.PARALLEL_MIN_KEEPING)

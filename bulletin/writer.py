@@ -20,7 +20,7 @@ from . import forking
 from .cache import file_hash
 from .problems import Mark
 from .publish import keep_spare, link_or_copy, remove, swap
-from .record import Manifest, write_manifest
+from .record import Manifest, Written, write_manifest
 
 PARALLEL_MIN = 40  # below this many pages to draw, a second process costs more than it saves
 # Where most pages are kept from the last build (a build after an edit, the preview), a job is
@@ -153,9 +153,10 @@ class Output:
         self.manifest.sizes[rel] = p.sizes.get(rel, -1)
         return True
 
-    def unchanged_group(self, pages: tuple[tuple[str, str], ...]) -> bool:
+    def unchanged_group(self, pages: tuple[tuple[str, str], ...], text: dict) -> bool:
         """Whether every page of a group, by path and fingerprint, can be kept from the last
-        build without rendering it (recorded if so); False leaves the group to page by page."""
+        build without rendering it (recorded if so); False leaves the group to page by page.
+        `text`: where the record may keep the group's entries written out (`InPlace`)."""
         return all(self.unchanged(rel, fingerprint) for rel, fingerprint in pages)
 
     def add(
@@ -246,6 +247,7 @@ class InPlace(Output):
     ) -> None:
         super().__init__(out, out, previous, previous, hash_file)
         self.staged: list[str] = []
+        self.written_runs: list[Written] = []  # groups recorded whole (`unchanged_group`)
         out.mkdir(exist_ok=True)
 
     def _known_folders(self) -> set[str]:
@@ -258,9 +260,10 @@ class InPlace(Output):
         self.staged.append(rel)
         return super()._target(_beside(rel))
 
-    def unchanged_group(self, pages: tuple[tuple[str, str], ...]) -> bool:
+    def unchanged_group(self, pages: tuple[tuple[str, str], ...], text: dict) -> bool:
         # The folder is its own base: a page recorded as it is now is in place (`unchanged`),
-        # so the whole group is recorded at once, or none of it.
+        # so the whole group is recorded at once, or none of it; and written into the record
+        # as it was last time, while this process wrote that record (`record.Written`).
         p = self.previous
         if p is None:
             return False
@@ -270,6 +273,7 @@ class InPlace(Output):
         self.manifest.pages.update(pages)
         self.manifest.files.update({rel: files[rel] for rel, _ in pages})
         self.manifest.sizes.update({rel: sizes.get(rel, -1) for rel, _ in pages})
+        self.written_runs.append((pages, text))
         return True
 
     def reset(self) -> None:
@@ -303,7 +307,8 @@ class InPlace(Output):
                     if parent == self.out or any(parent.iterdir()):
                         break
                     parent.rmdir()
-        write_manifest(self.out, self.manifest, sync=False)  # a folder rebuilt at every start
+        # a folder rebuilt at every start
+        write_manifest(self.out, self.manifest, sync=False, written=self.written_runs)
         return removed
 
 
