@@ -200,7 +200,7 @@ class BuildState:
                 score is None
                 or score.sheet is not sheet
                 or score.rubric is not rubric
-                or score.unit != unit
+                or (score.unit is not unit and score.unit != unit)  # mostly the very same
             ):
                 score = score_unit(unit, rubric, sheet, method)
                 self.scores[key] = (method, score)
