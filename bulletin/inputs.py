@@ -76,8 +76,8 @@ def check_inputs(
             if seen is not None:
                 seen[folder] = entries
             for entry in entries:
-                rel = f"{folder_rel}/{entry.name}"
                 if bad_name(entry.name):
+                    rel = f"{folder_rel}/{entry.name}"
                     report.error(
                         Mark(shown(rel)),
                         "文件名中有换行符、控制字符或无法识别的字节（不是UTF-8编码的文字），"
@@ -86,6 +86,7 @@ def check_inputs(
                     continue
                 try:
                     if entry.is_symlink():
+                        rel = f"{folder_rel}/{entry.name}"
                         target = Path(entry.path).resolve(strict=True)
                         outside = not target.is_relative_to(limit)
                         if outside and top not in DATA_FOLDERS:  # data files: see Files.safe
@@ -100,6 +101,9 @@ def check_inputs(
                         mode = entry.stat(follow_symlinks=False).st_mode
                 except (OSError, RuntimeError):
                     continue  # a dangling link: nothing can be read through it
+                if stat.S_ISREG(mode):  # most of them: nothing to say
+                    continue
+                rel = f"{folder_rel}/{entry.name}"
                 if stat.S_ISDIR(mode):
                     if not entry.is_symlink():
                         folders.append((entry.path, rel))
