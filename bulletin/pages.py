@@ -112,15 +112,23 @@ class Pages:
         ]
         self.entries = tuple(sorted(entries, key=lambda e: e.year, reverse=True))
         self.year_list = [e.year for e in self.entries]
-        # Where each kind of page is in each year, for the links between years.
-        self.by_kind: dict[str, dict[int, str]] = {}
+        # Where each kind of page is in each year, for the links between years: a year built
+        # now has its pages' kinds kept while its units, categories, rubrics and pages are the
+        # very same objects.
+        self.kinds: dict[int, dict[str, str]] = {}
         for a in self.archived:
+            found = self.kinds.setdefault(a.year, {})
             for name in a.files:
                 if kind := kind_of(f"{a.folder}/{name}"):
-                    self.by_kind.setdefault(kind, {})[a.year] = f"{a.folder}/{name}"
+                    found[kind] = f"{a.folder}/{name}"
         for y in self.years:
-            for path in year_paths(y):
-                self.by_kind.setdefault(kind_of(path), {})[y.year.number] = path
+            own = self.kept(
+                (y.year, y.data.units, *y.data.rubrics.values(), *y.data.pages),
+                ("kinds",),
+                lambda y=y: {kind_of(path): path for path in year_paths(y)},
+            )
+            number = y.year.number
+            self.kinds[number] = {**self.kinds[number], **own} if number in self.kinds else own
         # Which years have a page of each unit, as an object kept while they are the same: the
         # years' own units, and the archived years' files by name
         self.unit_years = self.kept(
@@ -131,8 +139,8 @@ class Pages:
 
     def alternates(self, path: str) -> views.Alternates:
         """The same page in every year of the site, where it exists (a unit assessed, a rubric kept)."""
-        found = self.by_kind.get(kind_of(path), {})
-        return tuple((y, found.get(y)) for y in self.year_list)
+        kind, kinds = kind_of(path), self.kinds
+        return tuple((y, kinds[y].get(kind)) for y in self.year_list)
 
     def change(self, year: int, unit: str) -> RankChange | None:
         return self.changes.get((year, unit))
@@ -433,10 +441,14 @@ class Pages:
     def histories_of(self, units: Iterable[str]) -> Iterator[Page]:
         for unit in units:
             rows = self.histories[unit]
-            pages = self.by_kind.get(f"units:{unit}", {})
+            kind = f"units:{unit}"
             standings = tuple(standing for _, standing in rows)
             links = tuple(
-                (year, pages.get(year) if standing else None, self.change(year, unit))
+                (
+                    year,
+                    self.kinds.get(year, {}).get(kind) if standing else None,
+                    self.change(year, unit),
+                )
                 for year, standing in rows
             )
             # the page itself is kept, as a category's unit pages are: so is its fingerprint
