@@ -6,9 +6,12 @@ index; `render` draws and fingerprints what it yields.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 from . import history, views
@@ -80,13 +83,12 @@ class Pages:
         self.live = {y.year.number: self.standings(y) for y in self.years}
         live = [s for y in self.years for s in self.live[y.year.number]]
         self.by_year = history.index([*live, *archived_standings])
-        # what a frozen year tells of each unit, by value: archives are read on every build
-        self.archived_units = tuple(
-            (s.year, s.unit, s.name, s.category_title) for s in archived_standings
-        )
-        # the archived standings as one kept object while they are equal
+        # the archived standings as one kept object while they are the same values, written the
+        # same way (archives are read on every build)
         standings = tuple(archived_standings)
-        self.archived_standings = self.kept((), ("archived", standings), lambda: standings)
+        self.archived_standings = self.kept(
+            (), ("archived", *map(_written, standings)), lambda: standings
+        )
         self.changes = history.rank_changes(self.by_year)
         self.histories = history.histories(self.by_year)
         entries = [
@@ -221,9 +223,9 @@ class Pages:
         """The pages about the whole site: every unit, search, and the page for a wrong address."""
         years = tuple(self.year_list)
         # Each unit's name and category in the years built now come from their units and
-        # categories, so the index is kept while those are the very same objects.
-        owners = tuple(x for y in self.years for x in (y.year, y.data.units))
-        view = self.kept(owners, ("site-units", years, self.archived_units), self.site_units)
+        # categories, so the index is kept while those (and the archived years) are the same.
+        owners = (self.archived_standings, *(x for y in self.years for x in (y.year, y.data.units)))
+        view = self.kept(owners, ("site-units", years), self.site_units)
         yield Page("units/index.html", "site_units.html", view, "site")
         listed = tuple(y.year.number for y in self.years)
         yield Page("search/index.html", "search.html", views.SearchView(years, listed), "site")
@@ -459,6 +461,14 @@ class Pages:
                     f"units/{u}/index.html", "history.html", history_view(u, s, k), "history"
                 ),
             )
+
+
+_STANDING = operator.attrgetter(*(f.name for f in dataclasses.fields(Standing)))
+
+
+def _written(standing: Standing) -> tuple:
+    """A standing's values as a key of kept parts: its Decimals as written (85.50 is not 85.5)."""
+    return tuple(str(v) if type(v) is Decimal else v for v in _STANDING(standing))
 
 
 def history_view(

@@ -357,3 +357,22 @@ def test_a_one_off_build_makes_unit_views_where_they_are_drawn(site_project: Pro
         assert lazy.path == eager.path and lazy.kind == eager.kind == "unit"
         view = lazy.view
         assert view == eager.view and lazy._make is None and lazy.view is view  # made once
+
+
+def test_an_archived_total_written_otherwise_is_shown_as_written():
+    """The archived standings are kept as one object while their values are the same as
+    written: 85.50 equals 85.5 as a number, but a history page shows what the archive says."""
+    from decimal import Decimal
+
+    from bulletin.history import Standing
+    from bulletin.pages import Pages
+    from bulletin.reuse import Parts
+
+    parts = Parts()
+    for total in ("85.50", "85.5"):
+        parts.next_build()
+        standing = Standing(
+            2014, "u1", "单位", "county", "县区", True, Decimal(total), Decimal(100), 1, False, None
+        )
+        (history,) = [p for p in Pages((), (), (standing,), parts=parts) if p.kind == "history"]
+        assert str(history.view.lines[0].standing.total) == total
