@@ -1191,6 +1191,25 @@ def test_preview_record_written_from_kept_pieces_reads_back_as_recorded(
     assert_same_site(out, clean)
 
 
+def test_a_unit_dropped_from_the_oldest_of_three_years_loses_that_link_in_the_newest(
+    site_project: ProjectDir, tmp_path: Path
+):
+    """The newest year's unit pages link the unit's page in every year: dropping the unit from
+    the oldest year changes nothing else of the newest (its rank change compares the year
+    before), and the preview must still redraw the link it lost."""
+    make_draft_year(site_project)
+    out, state = tmp_path / "preview" / "site", BuildState()
+    build(site_project.root, out, state=state, drafts=True)
+    assert "2014/units/tjj/index.html" in (out / "2016/units/tjj/index.html").read_text(
+        encoding="utf-8"
+    ).replace("../", "")
+    _remove_unit(site_project)  # from 2014 only
+    build(site_project.root, out, state=state, drafts=True)
+    clean = tmp_path / "clean" / "site"
+    build(site_project.root, clean, drafts=True)
+    assert_same_site(out, clean)
+
+
 def test_incremental_build_after_all_edits_at_once(site_project: ProjectDir, tmp_path: Path):
     out = tmp_path / "incremental" / "site"
     build(site_project.root, out)
