@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import opendata, search
 from .cache import FileHashes, ParseCache
@@ -118,6 +118,18 @@ class Parts:
         self.table, self.builds = live, 0
 
 
+class MetGroup(NamedTuple):
+    """A group of pages (`Pages.groups`) as a build met it, to pass over it whole next time."""
+
+    group: tuple  # the very tuple of pages
+    theme: str  # the theme's digest
+    site: bytes  # the site settings' digest
+    pages: tuple[tuple[str, str], ...]  # each page's path and fingerprint
+    fingerprints: dict[int, tuple]  # its pages' entries of `BuildState.fingerprints`
+    digests: dict[int, tuple[object, object]]  # its views' digests (`render.Digests.used`)
+    record: dict[str, Any]  # its entries of the record once written out (`record.Written`)
+
+
 @dataclass
 class BuildState:
     """Parsed files, each unit's score with its method, view parts and their digests."""
@@ -128,10 +140,8 @@ class BuildState:
     digests: dict[int, tuple[object, object]] = field(default_factory=dict)
     # each page's fingerprint, by the page: (page, theme digest, site digest, fingerprint)
     fingerprints: dict[int, tuple[object, str, bytes, str]] = field(default_factory=dict)
-    # each group of pages (`Pages.groups`) by the group: (group, theme digest, site digest,
-    # each page's path and fingerprint, its pages' `fingerprints`, their views' digests, and
-    # its entries of the record written out)
-    groups: dict[int, tuple] = field(default_factory=dict)
+    # each group of pages (`Pages.groups`) as the last build met it, by the group
+    groups: dict[int, MetGroup] = field(default_factory=dict)
     hashes: FileHashes = field(default_factory=FileHashes)  # archived and published files
     # The record the last build wrote, with its file's look (`record.record_look`): the next
     # build takes it from here, not from the file, while the file is the one written.

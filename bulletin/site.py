@@ -36,7 +36,7 @@ from .record import (
     up_to_date,
 )
 from .results_xlsx import results_xlsx
-from .reuse import BuildState, assess
+from .reuse import BuildState, MetGroup, assess
 from .scoring import YearResults
 from .writer import InPlace, Job, Output, RenderFailure
 
@@ -335,19 +335,19 @@ def render_changed(
     met, groups_now = state.groups, {}
     site_digest = digests.of(site)
     for group in groups:
-        hit = met.get(id(group))
+        last = met.get(id(group))
         if (
-            hit is not None
-            and hit[0] is group
-            and hit[1] == theme
-            and hit[2] == site_digest
-            and output.unchanged_group(hit[3], hit[6])
+            last is not None
+            and last.group is group
+            and last.theme == theme
+            and last.site == site_digest
+            and output.unchanged_group(last.pages, last.record)
         ):
-            fingerprints.update(hit[4])
-            digests.used.update(hit[5])
-            for path, _ in hit[3]:
+            fingerprints.update(last.fingerprints)
+            digests.used.update(last.digests)
+            for path, _ in last.pages:
                 state.parts.keep_drawn(path)
-            groups_now[id(group)] = hit
+            groups_now[id(group)] = last
             continue
         for page in group:
             hit = known.get(id(page))
@@ -365,14 +365,14 @@ def render_changed(
             draw = functools.partial(state.parts.drawing, page.path, draw)
             todo.append(Job(page.path, lambda f=fingerprint: f, draw, page.kind))
         if len(group) > 1:
-            groups_now[id(group)] = (
+            groups_now[id(group)] = MetGroup(
                 group,
                 theme,
                 site_digest,
                 tuple((page.path, fingerprints[id(page)][3]) for page in group),
                 {id(page): fingerprints[id(page)] for page in group},
                 {id(v): d for v in (page.view for page in group) if (d := digests.used.get(id(v)))},
-                {},  # its record entries as JSON, once written out (`record.Written`)
+                {},
             )
     with render.keeping(env, state.parts):
         drawn = writer.render(todo, output, root, jobs, least=writer.PARALLEL_MIN_KEEPING)

@@ -263,7 +263,7 @@ class InPlace(Output):
     def unchanged_group(self, pages: tuple[tuple[str, str], ...], text: dict) -> bool:
         # The folder is its own base: a page recorded as it is now is in place (`unchanged`),
         # so the whole group is recorded at once, or none of it; and written into the record
-        # as it was last time, while this process wrote that record (`record.Written`).
+        # as it was written last time (`record.Written`): the same fingerprints, the same bytes.
         p = self.previous
         if p is None:
             return False

@@ -1183,7 +1183,7 @@ def test_preview_record_written_from_kept_pieces_reads_back_as_recorded(
     for old, new in (("  plan: 4.5\n", "  plan: 4\n"), ("  plan: 4\n", "  plan: 3.5\n")):
         site_project.replace(score, old, new)
         build(site_project.root, out, state=state, drafts=True)
-        pieced = [entry for entry in state.groups.values() if entry[6]]
+        pieced = [met for met in state.groups.values() if met.record]
         assert pieced, "no group's entries were written out"
         assert read_manifest(out) == state.written[1]
     clean = tmp_path / "clean" / "site"
