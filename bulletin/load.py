@@ -156,6 +156,7 @@ def load_sheets(
 ) -> dict[str, ScoreSheet]:
     by_id = {u.id: u for u in units}
     paths = fs.listing(folder, ".yaml")
+    names = [str(p).rpartition(os.sep)[2] for p in paths]  # Path.name, without its cost
 
     def read(path: Path) -> ScoreSheet | None:
         return load_sheet(fs, path, year, by_id, listed, rubrics)
@@ -166,9 +167,12 @@ def load_sheets(
     else:
         before, now = fs.remembered("sheets", folder, (year, units, listed, *rubrics.values()))
         looks = fs.as_before(paths)
-        found = [_recalled(fs, p, s, before, now, read) for p, s in zip(paths, looks, strict=True)]
+        found = [
+            _recalled(fs, p, name, s, before, now, read)
+            for p, name, s in zip(paths, names, looks, strict=True)
+        ]
     sheets = {sheet.unit: sheet for sheet in found if sheet is not None}
-    files = {str(p).rpartition(os.sep)[2][: -len(".yaml")].lower() for p in paths}  # stems
+    files = {name[: -len(".yaml")].lower() for name in names}  # the files' stems
     for unit in units:
         if unit.id not in files:
             message = (
@@ -184,15 +188,15 @@ def load_sheets(
 def _recalled(
     fs: Files,
     path: Path,
+    name: str,
     stamp: Look,
     before: dict,
     now: dict,
     read: Callable[[Path], ScoreSheet | None],
 ) -> ScoreSheet | None:
-    """`read(path)`; in the preview, a file whose size, times and inode are as they were
-    (`stamp`, from `Files.as_before`), read with the same year, units and rubrics, gives the
+    """`read(path)`; in the preview, a file (`name`) whose size, times and inode are as they
+    were (`stamp`, from `Files.as_before`), read with the same year, units and rubrics, gives the
     same sheet and problems without being looked into."""
-    name = str(path).rpartition(os.sep)[2]
     hit = before.get(name)
     if stamp is not None and hit is not None and hit[0] == stamp:
         _, problems, sheet = hit
